@@ -1,0 +1,105 @@
+package io.pulse.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Pulse's own settings, read once at start from the {@code pulse} block. */
+public record PulseSettings(
+    String profile,
+    HttpSettings http,
+    CassandraSettings cassandra,
+    AuthSettings auth,
+    GatewaySettings gateway,
+    PresenceSettings presence) {
+
+  public static PulseSettings from(Config root) {
+    Config c = root.getConfig("pulse");
+    return new PulseSettings(
+        c.getString("profile"),
+        HttpSettings.from(c.getConfig("http")),
+        CassandraSettings.from(c.getConfig("cassandra")),
+        AuthSettings.from(c.getConfig("auth")),
+        GatewaySettings.from(c.getConfig("gateway")),
+        PresenceSettings.from(c.getConfig("presence")));
+  }
+
+  public record HttpSettings(String host, int port) {
+    static HttpSettings from(Config c) {
+      return new HttpSettings(c.getString("host"), c.getInt("port"));
+    }
+  }
+
+  public record CassandraSettings(
+      String host, int port, String datacenter, String keyspace, boolean applySchema, EmbeddedSettings embedded) {
+    static CassandraSettings from(Config c) {
+      return new CassandraSettings(
+          c.getString("host"),
+          c.getInt("port"),
+          c.getString("datacenter"),
+          c.getString("keyspace"),
+          c.getBoolean("apply-schema"),
+          EmbeddedSettings.from(c.getConfig("embedded")));
+    }
+  }
+
+  public record EmbeddedSettings(
+      boolean enabled, Path dataDir, int storagePort, String javaHome, String maxHeap, Duration startupTimeout) {
+    static EmbeddedSettings from(Config c) {
+      return new EmbeddedSettings(
+          c.getBoolean("enabled"),
+          Path.of(c.getString("data-dir")).toAbsolutePath(),
+          c.getInt("storage-port"),
+          c.getString("java-home"),
+          c.getString("max-heap"),
+          c.getDuration("startup-timeout"));
+    }
+  }
+
+  public record AuthSettings(
+      String issuer, String hs256Secret, String rs256PublicKeyPem, Duration clockSkew, DevTokenSettings devTokens) {
+    static AuthSettings from(Config c) {
+      return new AuthSettings(
+          c.getString("issuer"),
+          c.getString("hs256-secret"),
+          c.getString("rs256-public-key-pem"),
+          c.getDuration("clock-skew"),
+          DevTokenSettings.from(c.getConfig("dev-tokens")));
+    }
+  }
+
+  public record DevTokenSettings(boolean enabled, Path secretFile, Duration ttl) {
+    static DevTokenSettings from(Config c) {
+      return new DevTokenSettings(
+          c.getBoolean("enabled"), Path.of(c.getString("secret-file")).toAbsolutePath(), c.getDuration("ttl"));
+    }
+  }
+
+  public record GatewaySettings(
+      String subprotocol,
+      int maxFrameBytes,
+      double ratePerSecond,
+      int rateBurst,
+      int parallelism,
+      Duration askTimeout,
+      int durableBuffer,
+      int ephemeralKeys) {
+    static GatewaySettings from(Config c) {
+      return new GatewaySettings(
+          c.getString("subprotocol"),
+          (int) c.getBytes("max-frame-bytes").longValue(),
+          c.getDouble("rate-limit.per-second"),
+          c.getInt("rate-limit.burst"),
+          c.getInt("parallelism"),
+          c.getDuration("ask-timeout"),
+          c.getInt("outbound.durable-buffer"),
+          c.getInt("outbound.ephemeral-keys"));
+    }
+  }
+
+  public record PresenceSettings(Duration ttl) {
+    static PresenceSettings from(Config c) {
+      return new PresenceSettings(c.getDuration("ttl"));
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.pulse.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import org.junit.jupiter.api.Test;
+
+class PulseSettingsTest {
+
+  @Test
+  void defaultProfileIsTheEmbeddedDevNode() {
+    PulseSettings s = PulseSettings.from(PulseConfig.load(""));
+    assertThat(s.profile()).isEqualTo("dev");
+    assertThat(s.http().port()).isEqualTo(8080);
+    assertThat(s.cassandra().embedded().enabled()).isTrue();
+    assertThat(s.cassandra().applySchema()).isTrue();
+    assertThat(s.auth().devTokens().enabled()).isTrue();
+    assertThat(s.gateway().maxFrameBytes()).isEqualTo(64 * 1024);
+    assertThat(s.presence().ttl()).hasSeconds(60);
+  }
+
+  @Test
+  void overridesReachValuesUsedInSubstitutions() {
+    Config c = PulseConfig.load("pulse.cassandra.port = 19042");
+    assertThat(c.getStringList("datastax-java-driver.basic.contact-points")).containsExactly("127.0.0.1:19042");
+  }
+
+  @Test
+  void productionProfileTurnsOffEverythingDevOnly() {
+    PulseSettings s = PulseSettings.from(PulseConfig.load("production", ""));
+    assertThat(s.profile()).isEqualTo("production");
+    assertThat(s.cassandra().embedded().enabled()).isFalse();
+    assertThat(s.cassandra().applySchema()).isFalse();
+    assertThat(s.auth().devTokens().enabled()).isFalse();
+  }
+
+  @Test
+  void pluginNeverCreatesTablesItself() {
+    Config c = PulseConfig.load("production", "");
+    assertThat(c.getBoolean("pekko.persistence.cassandra.journal.tables-autocreate")).isFalse();
+    assertThat(c.getBoolean("pekko.persistence.cassandra.journal.keyspace-autocreate")).isFalse();
+    assertThat(c.getBoolean("pekko.persistence.cassandra.snapshot.tables-autocreate")).isFalse();
+  }
+}
