@@ -1,0 +1,205 @@
+package io.pulse.actors.user;
+
+import io.pulse.persistence.CborSerializable;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * A user's live presence and the hub that pushes it, one sharded entity per user. Not persisted:
+ * presence is what the user's connections say now, rebuilt from their heartbeats after a move.
+ *
+ * <p>A user is online while at least one connection has heartbeated within the TTL. Watchers (the
+ * connection actors of clients subscribed to {@code user:<id>}) get a snapshot when they start
+ * watching and a diff only when online flips, never per heartbeat, so a chatty device costs its
+ * watchers nothing.
+ */
+public final class UserPresence {
+  private UserPresence() {}
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "UserPresence");
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A connection of this user is alive; the first one brings the user online. */
+  public record Heartbeat(String connectionId) implements Command {}
+
+  /** A connection closed; the last one takes the user offline at once. */
+  public record Disconnected(String connectionId) implements Command {}
+
+  /**
+   * Start (or keep) pushing this user's events to {@code watcher}. A new watcher gets the current
+   * presence at once; a repeated Watch only refreshes the registration, unless {@code snapshot} asks.
+   */
+  public record Watch(ActorRef<UserEvent> watcher, boolean snapshot) implements Command {
+    public Watch(ActorRef<UserEvent> watcher) {
+      this(watcher, true);
+    }
+  }
+
+  public record Unwatch(ActorRef<UserEvent> watcher) implements Command {}
+
+  public record GetPresence(ActorRef<PresenceChanged> replyTo) implements Command {}
+
+  /** The user's profile was persisted; relayed to watchers. */
+  public record ProfileChanged(User.Profile profile) implements Command {}
+
+  private enum Sweep implements Command { INSTANCE }
+
+  private record WatcherGone(ActorRef<UserEvent> watcher) implements Command {}
+
+  /** What watchers receive. */
+  public sealed interface UserEvent extends CborSerializable {}
+
+  /**
+   * {@code version} grows with every flip and stays monotonic across hub restarts (it starts from the
+   * wall clock), so a client keeps the presence with the highest version.
+   */
+  public record PresenceChanged(String userId, boolean online, int connections, long version) implements UserEvent {}
+
+  public record ProfileUpdated(User.Profile profile) implements UserEvent {}
+
+  public static void init(ActorSystem<?> system, Duration ttl) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), ttl, ctx.getShard()))
+                // The hub decides when it is idle (no connections, no watchers); a timer must not.
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  /** {@code shard} receives the hub's passivation request once nothing is attached to it. */
+  public static Behavior<Command> create(
+      String userId, Duration ttl, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> {
+                  timers.startTimerWithFixedDelay(Sweep.INSTANCE, ttl.dividedBy(4));
+                  return new Hub(ctx, userId, ttl.toNanos(), shard).behavior(State.initial());
+                }));
+  }
+
+  /** Last heartbeat per connection (System.nanoTime), and who watches. */
+  private record State(Map<String, Long> lastSeen, Set<ActorRef<UserEvent>> watchers, long version) {
+    static State initial() {
+      return new State(Map.of(), Set.of(), System.currentTimeMillis());
+    }
+
+    boolean online() {
+      return !lastSeen.isEmpty();
+    }
+
+    boolean idle() {
+      return lastSeen.isEmpty() && watchers.isEmpty();
+    }
+
+    State seen(String connectionId, long now) {
+      Map<String, Long> next = new HashMap<>(lastSeen);
+      next.put(connectionId, now);
+      return new State(Map.copyOf(next), watchers, version);
+    }
+
+    State withoutConnections(Set<String> gone) {
+      Map<String, Long> next = new HashMap<>(lastSeen);
+      next.keySet().removeAll(gone);
+      return new State(Map.copyOf(next), watchers, version);
+    }
+
+    State withWatcher(ActorRef<UserEvent> watcher) {
+      Set<ActorRef<UserEvent>> next = new HashSet<>(watchers);
+      next.add(watcher);
+      return new State(lastSeen, Set.copyOf(next), version);
+    }
+
+    State withoutWatcher(ActorRef<UserEvent> watcher) {
+      Set<ActorRef<UserEvent>> next = new HashSet<>(watchers);
+      next.remove(watcher);
+      return new State(lastSeen, Set.copyOf(next), version);
+    }
+
+    State bumped() {
+      return new State(lastSeen, watchers, Math.max(version + 1, System.currentTimeMillis()));
+    }
+  }
+
+  private record Hub(ActorContext<Command> ctx, String userId, long ttlNanos, ActorRef<ClusterSharding.ShardCommand> shard) {
+
+    Behavior<Command> behavior(State state) {
+      return Behaviors.receive(Command.class)
+          .onMessage(Heartbeat.class, m -> next(state, state.seen(m.connectionId(), System.nanoTime())))
+          .onMessage(Disconnected.class, m -> next(state, state.withoutConnections(Set.of(m.connectionId()))))
+          .onMessage(Watch.class, m -> onWatch(state, m))
+          .onMessage(Unwatch.class, m -> onUnwatch(state, m.watcher()))
+          .onMessage(WatcherGone.class, m -> onUnwatch(state, m.watcher()))
+          .onMessage(GetPresence.class, m -> onGet(state, m))
+          .onMessage(ProfileChanged.class, m -> onProfile(state, m))
+          .onMessage(Sweep.class, m -> onSweep(state))
+          .build();
+    }
+
+    private Behavior<Command> onWatch(State state, Watch m) {
+      boolean known = state.watchers().contains(m.watcher());
+      if (!known) ctx.watchWith(m.watcher(), new WatcherGone(m.watcher()));
+      if (!known || m.snapshot()) m.watcher().tell(view(state));
+      return known ? Behaviors.same() : behavior(state.withWatcher(m.watcher()));
+    }
+
+    private Behavior<Command> onUnwatch(State state, ActorRef<UserEvent> watcher) {
+      if (!state.watchers().contains(watcher)) return Behaviors.same();
+      ctx.unwatch(watcher);
+      return settle(state.withoutWatcher(watcher));
+    }
+
+    private Behavior<Command> onGet(State state, GetPresence m) {
+      m.replyTo().tell(view(state));
+      return settle(state);
+    }
+
+    private Behavior<Command> onProfile(State state, ProfileChanged m) {
+      ProfileUpdated event = new ProfileUpdated(m.profile());
+      state.watchers().forEach(w -> w.tell(event));
+      return settle(state);
+    }
+
+    private Behavior<Command> onSweep(State state) {
+      long now = System.nanoTime();
+      Set<String> expired = new HashSet<>();
+      state.lastSeen().forEach((id, seen) -> {
+        if (now - seen > ttlNanos) expired.add(id);
+      });
+      return expired.isEmpty() ? settle(state) : next(state, state.withoutConnections(expired));
+    }
+
+    /** Publishes a flip of online, then settles. */
+    private Behavior<Command> next(State before, State after) {
+      State current = after;
+      if (before.online() != after.online()) {
+        current = after.bumped();
+        PresenceChanged diff = view(current);
+        current.watchers().forEach(w -> w.tell(diff));
+      }
+      return settle(current);
+    }
+
+    private Behavior<Command> settle(State state) {
+      // Nothing attached: free the memory. A later message starts a fresh hub.
+      if (state.idle()) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+      return behavior(state);
+    }
+
+    private PresenceChanged view(State state) {
+      return new PresenceChanged(userId, state.online(), state.lastSeen().size(), state.version());
+    }
+  }
+}
