@@ -1,0 +1,161 @@
+package io.pulse.http;
+
+import com.typesafe.config.Config;
+import io.pulse.actors.user.User;
+import io.pulse.config.PulseSettings;
+import io.pulse.http.gateway.WebSocketGateway;
+import io.pulse.http.ws.CloseCodes;
+import io.pulse.http.ws.CloseWith;
+import io.pulse.persistence.JournalHealth;
+import io.pulse.persistence.cassandra.EmbeddedCassandra;
+import io.pulse.persistence.cassandra.SchemaApplier;
+import io.pulse.sharding.ClusterMembership;
+import io.pulse.sharding.PulseSharding;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Pulse node: (embedded) Cassandra, the actor system as a cluster member with sharding,
+ * and the HTTP server. Start order is Cassandra → schema → cluster → journal warm-up → HTTP, so the
+ * port only answers once the node can serve; shutdown reverses it through CoordinatedShutdown.
+ */
+public final class PulseNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PulseNode.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final Optional<EmbeddedCassandra> cassandra;
+
+  private PulseNode(ActorSystem<Void> system, ServerBinding binding, Optional<EmbeddedCassandra> cassandra) {
+    this.system = system;
+    this.binding = binding;
+    this.cassandra = cassandra;
+  }
+
+  /** Starts a node and returns once its HTTP port accepts connections. */
+  public static PulseNode start(Config config) {
+    long started = System.nanoTime();
+    PulseSettings settings = PulseSettings.from(config);
+    PulseSettings.CassandraSettings cs = settings.cassandra();
+
+    Optional<EmbeddedCassandra> cassandra =
+        cs.embedded().enabled()
+            ? Optional.of(EmbeddedCassandra.startOrReuse(cs.embedded(), cs.host(), cs.port()))
+            : Optional.empty();
+    try {
+      if (cs.applySchema()) SchemaApplier.apply(cs.host(), cs.port(), cs.datacenter(), cs.keyspace());
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "pulse", config);
+      try {
+        PulseSharding.init(system, settings);
+        warmUp(system);
+        Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
+        SharedKillSwitch connections = KillSwitches.shared("websockets");
+        PulseRoutes routes =
+            new PulseRoutes(
+                system,
+                auth,
+                new WebSocketGateway(system, settings.gateway(), settings.presence().ttl()),
+                settings.gateway().subprotocol(),
+                connections);
+        ServerBinding binding =
+            Http.get(system)
+                .newServerAt(settings.http().host(), settings.http().port())
+                .bind(routes.routes())
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS)
+                .addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+        CoordinatedShutdown.get(system)
+            .addTask(
+                CoordinatedShutdown.PhaseServiceRequestsDone(),
+                "close-websockets",
+                () -> {
+                  // Tell every client to reconnect (to any node) rather than letting sockets drop.
+                  connections.abort(new CloseWith(CloseCodes.GOING_AWAY, "node shutting down"));
+                  return CompletableFuture.completedFuture(Done.getInstance());
+                });
+        log.info(
+            "Pulse node ({} profile) ready on http://{}:{} in {} ms",
+            settings.profile(),
+            settings.http().host(),
+            binding.localAddress().getPort(),
+            Duration.ofNanos(System.nanoTime() - started).toMillis());
+        return new PulseNode(system, binding, cassandra);
+      } catch (Exception e) {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        throw e;
+      }
+    } catch (Exception e) {
+      cassandra.ifPresent(EmbeddedCassandra::close);
+      if (e instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits until this node is an Up member and the journal answers, then touches one entity so the
+   * journal's prepared statements exist before the first client asks.
+   */
+  private static void warmUp(ActorSystem<?> system) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (!ClusterMembership.isUp(system) || !JournalHealth.check(system, Duration.ofSeconds(2)).toCompletableFuture().get()) {
+      if (Instant.now().isAfter(deadline)) throw new IllegalStateException("node did not join its cluster or reach the journal within 60 s");
+      Thread.sleep(100); // start-up only: polling two external conditions
+    }
+    ClusterSharding.get(system)
+        .entityRefFor(User.ENTITY_TYPE_KEY, "pulse.warmup")
+        .<User.Profile>askWithStatus(User.GetProfile::new, Duration.ofSeconds(30))
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** Leaves the cluster, closes sockets and unbinds through CoordinatedShutdown, then stops Cassandra. */
+  public CompletionStage<Done> stop() {
+    return CoordinatedShutdown.get(system)
+        .runAll(CoordinatedShutdown.unknownReason())
+        .thenCompose(d -> system.getWhenTerminated())
+        .thenApply(
+            d -> {
+              cassandra.ifPresent(EmbeddedCassandra::close);
+              return Done.getInstance();
+            });
+  }
+
+  /** Completes when the actor system has terminated, however the shutdown began. */
+  public CompletionStage<Done> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+
+  Optional<EmbeddedCassandra> cassandra() {
+    return cassandra;
+  }
+
+  @Override
+  public void close() throws Exception {
+    stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

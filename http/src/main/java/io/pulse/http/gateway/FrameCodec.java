@@ -1,0 +1,127 @@
+package io.pulse.http.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+
+/** Parses client frames and renders server frames: JSON text, one object per frame. */
+public final class FrameCodec {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FrameCodec() {}
+
+  /** A parsed frame, or the error to answer it with (echoing its ref when one could be read). */
+  public sealed interface Parsed {}
+
+  public record Ok(ClientFrame frame) implements Parsed {}
+
+  public record Failed(ProtocolError error) implements Parsed {}
+
+  public static Parsed parse(String text) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      return new Failed(ProtocolError.of(null, ErrorCode.MALFORMED_JSON, "frame is not valid JSON"));
+    }
+    if (root == null || !root.isObject()) {
+      return new Failed(ProtocolError.of(null, ErrorCode.MALFORMED_JSON, "frame must be a JSON object"));
+    }
+    String ref = null;
+    try {
+      ref = optionalText(root, "ref");
+      String type = requiredText(root, "type");
+      ClientFrame frame =
+          switch (type) {
+            case "ping" -> new ClientFrame.Ping(ref);
+            case "subscribe" -> new ClientFrame.Subscribe(ref, Topic.parse(requiredText(root, "topic")));
+            case "unsubscribe" -> new ClientFrame.Unsubscribe(ref, Topic.parse(requiredText(root, "topic")));
+            case "profile.update" -> {
+              JsonNode data = root.get("data");
+              if (data == null || data.isNull()) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field 'data'");
+              if (!data.isObject()) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'data' must be an object");
+              yield new ClientFrame.UpdateProfile(
+                  ref,
+                  optionalText(root, "userId"),
+                  optionalText(data, "displayName"),
+                  optionalText(data, "avatarUrl"),
+                  optionalText(data, "statusText"));
+            }
+            case "profile.get" -> new ClientFrame.GetProfile(ref, requiredText(root, "userId"));
+            default -> throw new ProtocolError.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type + "'");
+          };
+      return new Ok(frame);
+    } catch (ProtocolError.Invalid e) {
+      return new Failed(ProtocolError.of(ref, e.code(), e.getMessage()));
+    }
+  }
+
+  private static String requiredText(JsonNode node, String field) throws ProtocolError.Invalid {
+    String value = optionalText(node, field);
+    if (value == null) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
+    return value;
+  }
+
+  private static String optionalText(JsonNode node, String field) throws ProtocolError.Invalid {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) return null;
+    if (!value.isTextual()) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' must be a string");
+    return value.asText();
+  }
+
+  // ---- server frames
+
+  public static String pong(String ref) {
+    ObjectNode n = frame("pong", ref);
+    return write(n);
+  }
+
+  public static String reply(String ref, Object data) {
+    ObjectNode n = frame("reply", ref);
+    n.set("data", JSON.valueToTree(data));
+    return write(n);
+  }
+
+  public static String error(ProtocolError error) {
+    ObjectNode n = frame("error", error.ref());
+    n.put("code", error.code());
+    n.put("message", error.message());
+    if (error.retryAfterMs() != null) n.put("retryAfterMs", error.retryAfterMs());
+    return write(n);
+  }
+
+  /** A pushed event; {@code seq} is set on durable topics' events, null on ephemeral ones. */
+  public static String event(String topic, String event, Long seq, Object data) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", "event");
+    n.put("topic", topic);
+    n.put("event", event);
+    if (seq != null) n.put("seq", seq);
+    n.set("data", JSON.valueToTree(data));
+    return write(n);
+  }
+
+  public static String welcome(Map<String, Object> fields) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", "welcome");
+    fields.forEach((k, v) -> n.set(k, JSON.valueToTree(v)));
+    return write(n);
+  }
+
+  private static ObjectNode frame(String type, String ref) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", type);
+    if (ref != null) n.put("ref", ref);
+    return n;
+  }
+
+  private static String write(ObjectNode n) {
+    try {
+      return JSON.writeValueAsString(n);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render frame", e);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.pulse.http.gateway;
+
+import io.pulse.actors.user.UserPresence;
+
+/** Renders what entities push into event frames, with the delivery policy of each kind. */
+final class PushFrames {
+  private PushFrames() {}
+
+  static Outbound render(UserPresence.UserEvent event) {
+    if (event instanceof UserPresence.PresenceChanged p) {
+      String topic = Topic.user(p.userId()).name();
+      // ephemeral: a slow client only needs the newest presence of each user
+      return Outbound.latest(
+          topic + "#presence",
+          FrameCodec.event(topic, "presence", null, new PresenceData(p.userId(), p.online(), p.connections(), p.version())));
+    }
+    if (event instanceof UserPresence.ProfileUpdated u) {
+      String topic = Topic.user(u.profile().userId()).name();
+      // durable: every profile change, in order, numbered by the entity's own sequence
+      return Outbound.durable(FrameCodec.event(topic, "profile", u.profile().version(), u.profile()));
+    }
+    throw new IllegalArgumentException("unknown user event " + event.getClass());
+  }
+
+  record PresenceData(String userId, boolean online, int connections, long version) {}
+}

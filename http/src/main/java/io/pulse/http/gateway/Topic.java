@@ -1,0 +1,26 @@
+package io.pulse.http.gateway;
+
+import io.pulse.http.auth.UserIds;
+
+/** A topic name, {@code <kind>:<id>}. Only kinds the node serves parse. */
+public record Topic(String kind, String id) {
+  public static final String USER = "user";
+
+  public static Topic parse(String name) throws ProtocolError.Invalid {
+    int colon = name == null ? -1 : name.indexOf(':');
+    if (colon <= 0) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "topic must look like <kind>:<id>");
+    String kind = name.substring(0, colon);
+    String id = name.substring(colon + 1);
+    if (!USER.equals(kind)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "unknown topic kind '" + kind + "'");
+    if (!UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid user id in topic");
+    return new Topic(kind, id);
+  }
+
+  public static Topic user(String userId) {
+    return new Topic(USER, userId);
+  }
+
+  public String name() {
+    return kind + ":" + id;
+  }
+}

@@ -1,0 +1,92 @@
+package io.pulse.http.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pulse.config.PulseConfig;
+import io.pulse.http.PulseNode;
+import io.pulse.persistence.testkit.CassandraExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/** Starts real Pulse nodes against the test JVM's one real Cassandra. */
+public final class TestNodes {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path SECRET_DIR;
+
+  static {
+    try {
+      SECRET_DIR = Files.createTempDirectory("pulse-it");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private TestNodes() {}
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A node on free ports with {@code extra} HOCON on top (e.g. a short presence TTL). */
+  public static PulseNode start(String extra) {
+    return PulseNode.start(PulseConfig.load(overrides(freePort(), extra)));
+  }
+
+  public static String overrides(int remotePort, String extra) {
+    return CassandraExtension.configOverrides()
+        + "\npulse.http.port = 0"
+        + "\npekko.remote.artery.canonical.port = " + remotePort
+        + "\npulse.auth.dev-tokens.secret-file = \"" + SECRET_DIR.resolve("dev-secret") + "\""
+        + "\npekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"
+        + "\n" + extra + "\n";
+  }
+
+  public static String devToken(int port, String userId) {
+    HttpResponse<String> r = post(port, "/api/dev/tokens", "{\"userId\":\"" + userId + "\"}");
+    if (r.statusCode() != 200) throw new AssertionError("dev token: " + r.statusCode() + " " + r.body());
+    try {
+      return JSON.readTree(r.body()).get("token").asText();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static HttpResponse<String> get(int port, String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build());
+  }
+
+  public static HttpResponse<String> post(int port, String path, String json) {
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  private static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** A user id no other test uses: the journal is shared by every class in this JVM. */
+  public static String uniqueUser(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+}
