@@ -26,7 +26,7 @@ start_node() {
     kill -0 "$NODE_PID" 2>/dev/null || { echo "node died; see $WORK/node.log" >&2; exit 1; }
     sleep 0.1
   done
-  echo "$(now) - $t0" | bc
+  ELAPSED=$(echo "$(now) - $t0" | bc)
 }
 stop_node() { kill -TERM "$NODE_PID"; wait "$NODE_PID" || true; NODE_PID=""; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
@@ -36,8 +36,8 @@ cassandra_pid() { pgrep -f "cassandra.storagedir=$PULSE_CASSANDRA_DATA_DIR" | he
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
 for r in $(seq 1 "$RUNS"); do
   rm -rf "$WORK/data"
-  cold=$(start_node); stop_node
-  warm=$(start_node)
+  start_node; cold=$ELAPSED; stop_node
+  start_node; warm=$ELAPSED
   echo "run $r: cold start ${cold}s, warm restart ${warm}s"
   if [ "$r" -lt "$RUNS" ]; then stop_node; fi
 done

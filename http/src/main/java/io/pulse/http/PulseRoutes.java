@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -32,8 +31,7 @@ final class PulseRoutes extends AllDirectives {
   private final Authenticator auth;
   private final WebSocketGateway gateway;
   private final String subprotocol;
-  private final WebSocketSettings wsSettings;
-  private final LoggingAdapter wsLog;
+  private final CloseCodeStack webSockets;
   private final SharedKillSwitch connections;
 
   PulseRoutes(
@@ -47,11 +45,12 @@ final class PulseRoutes extends AllDirectives {
     this.gateway = gateway;
     this.subprotocol = subprotocol;
     this.connections = connections;
-    this.wsSettings =
+    WebSocketSettings wsSettings =
         ((org.apache.pekko.http.scaladsl.settings.ServerSettings)
                 org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem()))
             .websocketSettings();
-    this.wsLog = org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.pulse.http.ws");
+    this.webSockets =
+        new CloseCodeStack(wsSettings, org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"));
   }
 
   Route routes() {
@@ -111,7 +110,7 @@ final class PulseRoutes extends AllDirectives {
     // Clients that offer no subprotocol (stock tools) are served the current one implicitly.
     boolean offered = java.util.stream.StreamSupport.stream(upgrade.getRequestedProtocols().spliterator(), false).anyMatch(subprotocol::equals);
     String chosen = offered ? subprotocol : null;
-    return CloseCodeStack.upgrade(upgrade, gateway.handler(user).via(connections.flow()), chosen, wsSettings, wsLog);
+    return webSockets.upgrade(upgrade, () -> gateway.handler(user).via(connections.flow()), chosen);
   }
 
   private Route unauthorized(String reason) {

@@ -12,7 +12,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.RecipientRef;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
@@ -21,11 +20,17 @@ import org.apache.pekko.stream.QueueOfferResult;
  * One per open WebSocket: the connection's address in the cluster. Presence hubs push to it; it keeps
  * the user's presence alive while the client is active, and re-registers its subscriptions each tick so
  * they heal after a hub moves to another node.
+ *
+ * <p>Thousands of these live on a node, so each holds little: one message lambda per state, no
+ * per-message-type handler tables.
  */
 public final class ConnectionActor {
   private ConnectionActor() {}
 
   public sealed interface Command {}
+
+  /** The socket's outbound queue, once its stream has started. Comes first. */
+  public record Attach(BoundedSourceQueue<Outbound> outbound) implements Command {}
 
   /** The client sent a frame. */
   public enum ClientActive implements Command { INSTANCE }
@@ -63,22 +68,36 @@ public final class ConnectionActor {
       String userId,
       String connectionId,
       Duration heartbeatInterval,
-      Function<String, RecipientRef<UserPresence.Command>> hubs,
-      BoundedSourceQueue<Outbound> outbound) {
+      Function<String, RecipientRef<UserPresence.Command>> hubs) {
     return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> {
-                  ActorRef<UserPresence.UserEvent> pushes = ctx.messageAdapter(UserPresence.UserEvent.class, Pushed::new);
-                  hubs.apply(userId).tell(new UserPresence.Heartbeat(connectionId));
-                  timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
-                  return new ConnectionActor.Running(ctx, userId, connectionId, hubs, outbound, pushes)
-                      .behavior(new State(Set.of(), false));
-                }));
+        ctx -> {
+          hubs.apply(userId).tell(new UserPresence.Heartbeat(connectionId));
+          return Behaviors.withStash(
+              16,
+              stash ->
+                  Behaviors.receiveMessage(
+                      msg -> {
+                        if (msg instanceof Attach attach) {
+                          return Behaviors.withTimers(
+                              timers -> {
+                                timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
+                                ActorRef<UserPresence.UserEvent> pushes =
+                                    ctx.messageAdapter(UserPresence.UserEvent.class, Pushed::new);
+                                Running running = new Running(userId, connectionId, hubs, attach.outbound(), pushes);
+                                return stash.unstashAll(running.behavior(new State(Set.of(), false)));
+                              });
+                        }
+                        if (msg == SocketClosed.INSTANCE) {
+                          hubs.apply(userId).tell(new UserPresence.Disconnected(connectionId));
+                          return Behaviors.stopped();
+                        }
+                        if (!stash.isFull()) stash.stash(msg);
+                        return Behaviors.same();
+                      }));
+        });
   }
 
   private record Running(
-      ActorContext<Command> ctx,
       String userId,
       String connectionId,
       Function<String, RecipientRef<UserPresence.Command>> hubs,
@@ -86,15 +105,22 @@ public final class ConnectionActor {
       ActorRef<UserPresence.UserEvent> pushes) {
 
     Behavior<Command> behavior(State state) {
-      return Behaviors.receive(Command.class)
-          .onMessage(ClientActive.class, m -> state.activeSinceTick() ? Behaviors.same() : behavior(state.active(true)))
-          .onMessage(Subscribe.class, m -> onSubscribe(state, m))
-          .onMessage(Unsubscribe.class, m -> onUnsubscribe(state, m))
-          .onMessage(Pushed.class, m -> onPushed(m.event()))
-          .onMessage(Tick.class, m -> onTick(state))
-          .onMessage(SocketClosed.class, m -> Behaviors.stopped())
-          .onSignal(PostStop.class, s -> onStop(state))
-          .build();
+      return Behaviors.receive(
+          (ctx, msg) -> onMessage(state, msg),
+          (ctx, signal) -> {
+            if (signal instanceof PostStop) onStop(state);
+            return Behaviors.same();
+          });
+    }
+
+    private Behavior<Command> onMessage(State state, Command msg) {
+      if (msg == ClientActive.INSTANCE) return state.activeSinceTick() ? Behaviors.same() : behavior(state.active(true));
+      if (msg instanceof Pushed p) return onPushed(p.event());
+      if (msg instanceof Subscribe m) return onSubscribe(state, m);
+      if (msg instanceof Unsubscribe m) return onUnsubscribe(state, m);
+      if (msg == Tick.INSTANCE) return onTick(state);
+      if (msg == SocketClosed.INSTANCE) return Behaviors.stopped();
+      return Behaviors.unhandled();
     }
 
     private Behavior<Command> onSubscribe(State state, Subscribe m) {
@@ -128,13 +154,12 @@ public final class ConnectionActor {
       if (state.activeSinceTick()) hubs.apply(userId).tell(new UserPresence.Heartbeat(connectionId));
       // Idempotent re-registration (no snapshot): heals subscriptions whose hub was moved or restarted.
       for (String watched : state.watching()) hubs.apply(watched).tell(new UserPresence.Watch(pushes, false));
-      return behavior(state.active(false));
+      return state.activeSinceTick() ? behavior(state.active(false)) : Behaviors.same();
     }
 
-    private Behavior<Command> onStop(State state) {
+    private void onStop(State state) {
       hubs.apply(userId).tell(new UserPresence.Disconnected(connectionId));
       for (String watched : state.watching()) hubs.apply(watched).tell(new UserPresence.Unwatch(pushes));
-      return Behaviors.same();
     }
   }
 }

@@ -34,7 +34,15 @@ public final class OutboundBuffer extends GraphStage<FlowShape<Outbound, Outboun
   private final Outlet<Outbound> out = Outlet.create("OutboundBuffer.out");
   private final FlowShape<Outbound, Outbound> shape = FlowShape.of(in, out);
 
+  private final Outbound first;
+
   public OutboundBuffer(int durableCapacity, int ephemeralKeys) {
+    this(durableCapacity, ephemeralKeys, null);
+  }
+
+  /** {@code first} goes out before anything else (the welcome), without an operator of its own. */
+  public OutboundBuffer(int durableCapacity, int ephemeralKeys, Outbound first) {
+    this.first = first;
     if (durableCapacity < 1 || ephemeralKeys < 1) throw new IllegalArgumentException("capacities must be positive");
     this.durableCapacity = durableCapacity;
     this.ephemeralKeys = ephemeralKeys;
@@ -95,6 +103,7 @@ public final class OutboundBuffer extends GraphStage<FlowShape<Outbound, Outboun
 
       @Override
       public void preStart() {
+        if (first != null) durable.add(first);
         pull(in);
       }
 

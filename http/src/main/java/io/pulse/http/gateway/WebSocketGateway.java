@@ -25,7 +25,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.StreamLimitReachedException;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -57,38 +56,32 @@ public final class WebSocketGateway {
 
   public Flow<Message, Message, NotUsed> handler(AuthenticatedUser user) {
     String connectionId = UUID.randomUUID().toString();
-    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, NotUsed>> pushes =
-        Source.<Outbound>queue(settings.durableBuffer() + settings.ephemeralKeys()).preMaterialize(materializer);
     ActorRef<ConnectionActor.Command> connection =
         system.systemActorOf(
             ConnectionActor.create(
-                user.userId(),
-                connectionId,
-                heartbeatInterval,
-                id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
-                pushes.first()),
+                user.userId(), connectionId, heartbeatInterval, id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id)),
             "ws-" + connectionId,
             Props.empty());
+    // Materialized inside this connection's stream (no stream of its own): handed to the actor that pushes into it.
+    Source<Outbound, NotUsed> pushes =
+        Source.<Outbound>queue(settings.durableBuffer() + settings.ephemeralKeys())
+            .mapMaterializedValue(
+                queue -> {
+                  connection.tell(new ConnectionActor.Attach(queue));
+                  return NotUsed.getInstance();
+                });
 
+    // Few operators on purpose: every operator of every socket's stream is memory held for its lifetime.
     Flow<Message, Outbound, NotUsed> replies =
         Flow.<Message>create()
             .mapAsync(1, this::readText)
-            // Stop reading at an oversized frame; the replies to frames before it still go out first.
-            .takeWhile(text -> !text.oversized(), true)
-            .map(
-                text -> {
-                  connection.tell(ConnectionActor.ClientActive.INSTANCE);
-                  return text;
-                })
             .statefulMap(
-                () -> TokenBucket.full(settings.ratePerSecond(), settings.rateBurst(), System.nanoTime()),
-                (bucket, text) -> {
-                  if (text.oversized()) return Pair.create(bucket, Admitted.OVERSIZED);
-                  FrameCodec.Parsed parsed = text.binary() ? null : FrameCodec.parse(text.text());
-                  TokenBucket.Taken taken = bucket.take(System.nanoTime());
-                  return Pair.create(taken.bucket(), new Admitted(parsed, taken));
+                () -> Inbound.start(settings.ratePerSecond(), settings.rateBurst()),
+                (inbound, text) -> {
+                  connection.tell(ConnectionActor.ClientActive.INSTANCE);
+                  return inbound.admit(text, System.nanoTime());
                 },
-                bucket -> java.util.Optional.empty())
+                inbound -> java.util.Optional.empty())
             .mapAsync(settings.parallelism(), admitted -> handle(user, connection, admitted));
 
     Map<String, Object> welcome = new LinkedHashMap<>();
@@ -97,15 +90,16 @@ public final class WebSocketGateway {
     welcome.put("protocol", settings.subprotocol());
     welcome.put("maxFrameBytes", settings.maxFrameBytes());
     welcome.put("heartbeatMs", heartbeatInterval.toMillis());
+    Outbound first = Outbound.durable(FrameCodec.welcome(welcome));
 
     return replies
-        .merge(pushes.second(), true)
-        .prepend(Source.single(Outbound.durable(FrameCodec.welcome(welcome))))
-        .via(new OutboundBuffer(settings.durableBuffer(), settings.ephemeralKeys()))
+        .merge(pushes, true)
+        .via(new OutboundBuffer(settings.durableBuffer(), settings.ephemeralKeys(), first))
         .<Message>map(
             o -> {
               if (o.close() != null) throw o.close();
-              return TextMessage.create(o.json());
+              // The server's own message type, so no conversion stage is needed on the way out.
+              return new org.apache.pekko.http.scaladsl.model.ws.TextMessage.Strict(o.json());
             })
         .watchTermination(
             (mat, done) -> {
@@ -126,6 +120,23 @@ public final class WebSocketGateway {
 
   private record Admitted(FrameCodec.Parsed parsed, TokenBucket.Taken taken) {
     static final Admitted OVERSIZED = new Admitted(null, null);
+    /** A frame after an oversized one: the socket is closing, it is not read. */
+    static final Admitted IGNORED = new Admitted(null, null);
+  }
+
+  /** Per-connection inbound state: the rate limit, and whether an oversized frame has closed the door. */
+  private record Inbound(TokenBucket bucket, boolean closing) {
+    static Inbound start(double perSecond, int burst) {
+      return new Inbound(TokenBucket.full(perSecond, burst, System.nanoTime()), false);
+    }
+
+    Pair<Inbound, Admitted> admit(Text text, long now) {
+      if (closing) return Pair.create(this, Admitted.IGNORED);
+      if (text.oversized()) return Pair.create(new Inbound(bucket, true), Admitted.OVERSIZED);
+      FrameCodec.Parsed parsed = text.binary() ? null : FrameCodec.parse(text.text());
+      TokenBucket.Taken taken = bucket.take(now);
+      return Pair.create(new Inbound(taken.bucket(), false), new Admitted(parsed, taken));
+    }
   }
 
   private CompletionStage<Text> readText(Message message) {
@@ -163,6 +174,8 @@ public final class WebSocketGateway {
 
   private CompletionStage<Outbound> handle(AuthenticatedUser user, ActorRef<ConnectionActor.Command> connection, Admitted admitted) {
     if (admitted == Admitted.OVERSIZED) return CompletableFuture.completedFuture(Outbound.closeAfterPending(tooBig()));
+    // mapAsync drops an element whose stage completes with null
+    if (admitted == Admitted.IGNORED) return CompletableFuture.completedFuture(null);
     FrameCodec.Parsed parsed = admitted.parsed();
     String ref = parsed instanceof FrameCodec.Ok ok ? ok.frame().ref() : parsed instanceof FrameCodec.Failed f ? f.error().ref() : null;
     if (!admitted.taken().granted()) {

@@ -10,6 +10,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
+import java.util.function.Supplier;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import scala.Option;
@@ -26,25 +29,33 @@ import scala.concurrent.duration.FiniteDuration;
 public final class CloseCodeStack {
   private static final FiniteDuration CLOSE_TIMEOUT = FiniteDuration.create(3, "s");
 
-  private CloseCodeStack() {}
+  /** The protocol layers, built once: a blueprint is immutable and every socket materializes its own copy. */
+  private final org.apache.pekko.stream.scaladsl.BidiFlow layers;
 
-  /** Completes the upgrade with {@code handler}, which may fail with {@link CloseWith} to pick a close code. */
-  public static HttpResponse upgrade(
-      WebSocketUpgrade upgrade,
-      Flow<Message, Message, ?> handler,
-      String subprotocol,
-      WebSocketSettings settings,
-      LoggingAdapter log) {
-    if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
-      throw new IllegalStateException("unexpected WebSocket upgrade implementation: " + upgrade.getClass());
-    }
+  public CloseCodeStack(WebSocketSettings settings, LoggingAdapter log) {
     // Scala's variance is invisible to javac: the layers are composed as raw graphs.
     org.apache.pekko.stream.scaladsl.BidiFlow masking = WebSocket.masking(true, settings.randomFactory());
     org.apache.pekko.stream.scaladsl.BidiFlow frameHandling = WebSocket.frameHandling(true, CLOSE_TIMEOUT, log);
     org.apache.pekko.stream.scaladsl.BidiFlow keepAlive = WebSocket.periodicKeepAlive(settings);
     org.apache.pekko.stream.scaladsl.BidiFlow messageApi = WebSocket.messageAPI(true, CLOSE_TIMEOUT);
+    this.layers = masking.atop(frameHandling).atop(closeCodes()).atop(keepAlive).atop(messageApi);
+  }
+
+  /**
+   * Completes the upgrade with the handler that {@code handler} builds, which may fail with {@link
+   * CloseWith} to pick a close code. The handler is built when the socket's stream starts: the server
+   * keeps the upgrade's blueprint for the life of the connection, so only a one-stage blueprint is held
+   * per socket, not the whole graph description.
+   */
+  public HttpResponse upgrade(WebSocketUpgrade upgrade, Supplier<Flow<Message, Message, ?>> handler, String subprotocol) {
+    if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
+      throw new IllegalStateException("unexpected WebSocket upgrade implementation: " + upgrade.getClass());
+    }
     org.apache.pekko.stream.scaladsl.Flow frames =
-        masking.atop(frameHandling).atop(closeCodes()).atop(keepAlive).atop(messageApi).join(toScala(handler));
+        Flow.fromMaterializer(
+                (Materializer mat, Attributes attributes) ->
+                    Flow.fromGraph((org.apache.pekko.stream.Graph) layers.join(toScala(handler.get()))))
+            .asScala();
     return (HttpResponse)
         lowLevel.handleFrames(frames, subprotocol == null ? Option.empty() : Option.apply(subprotocol));
   }
@@ -76,11 +87,7 @@ public final class CloseCodeStack {
           org.apache.pekko.http.scaladsl.model.ws.Message,
           NotUsed>
       toScala(Flow<Message, Message, ?> handler) {
-    // Scala messages are Java messages; Java-built messages convert with asScala.
-    return Flow.<org.apache.pekko.http.scaladsl.model.ws.Message>create()
-        .map(m -> (Message) m)
-        .via(handler)
-        .map(Message::asScala)
-        .asScala();
+    // Scala messages are Java messages, and the gateway emits Scala ones: a cast, not an operator.
+    return (org.apache.pekko.stream.scaladsl.Flow) handler.asScala();
   }
 }
