@@ -1,0 +1,118 @@
+package io.pulse.actors.chat;
+
+import io.pulse.persistence.CborSerializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The conversations a user belongs to, newest join first. Conversations tell it when the user joins or
+ * leaves; the last message and unread count of each are asked of the conversations themselves, so a
+ * message costs the inbox nothing.
+ */
+public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.Command, Inbox.Event, Inbox.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Inbox");
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Idempotent: a join already known stores nothing. */
+  public record Joined(String conversationId) implements Command {}
+
+  public record Left(String conversationId) implements Command {}
+
+  public record GetConversations(ActorRef<StatusReply<Conversations>> replyTo) implements Command {}
+
+  /** The reply to {@link GetConversations}: conversation ids, newest join first. */
+  public record Conversations(List<String> conversationIds) implements CborSerializable {
+    public Conversations {
+      conversationIds = List.copyOf(conversationIds);
+    }
+  }
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record ConversationJoined(String conversationId) implements Event {}
+
+  public record ConversationLeft(String conversationId) implements Event {}
+
+  public record State(List<String> conversations) implements CborSerializable {
+    public State {
+      conversations = List.copyOf(conversations);
+    }
+  }
+
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId())));
+  }
+
+  public static Behavior<Command> create(String userId) {
+    return new Inbox(userId);
+  }
+
+  private Inbox(String userId) {
+    super(
+        PersistenceId.of(ENTITY_TYPE_KEY.name(), userId),
+        SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.1));
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(List.of());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(
+            Joined.class,
+            (state, cmd) ->
+                state.conversations().contains(cmd.conversationId())
+                    ? Effect().noReply()
+                    : Effect().persist(new ConversationJoined(cmd.conversationId())).thenNoReply())
+        .onCommand(
+            Left.class,
+            (state, cmd) ->
+                state.conversations().contains(cmd.conversationId())
+                    ? Effect().persist(new ConversationLeft(cmd.conversationId())).thenNoReply()
+                    : Effect().noReply())
+        .onCommand(GetConversations.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(new Conversations(state.conversations()))))
+        .build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(
+            ConversationJoined.class,
+            (state, e) -> {
+              List<String> next = new ArrayList<>(state.conversations().size() + 1);
+              next.add(e.conversationId());
+              next.addAll(state.conversations());
+              return new State(next);
+            })
+        .onEvent(
+            ConversationLeft.class,
+            (state, e) -> new State(state.conversations().stream().filter(id -> !id.equals(e.conversationId())).toList()))
+        .build();
+  }
+}
