@@ -11,7 +11,8 @@ public record PulseSettings(
     CassandraSettings cassandra,
     AuthSettings auth,
     GatewaySettings gateway,
-    PresenceSettings presence) {
+    PresenceSettings presence,
+    ChatSettings chat) {
 
   public static PulseSettings from(Config root) {
     Config c = root.getConfig("pulse");
@@ -21,7 +22,8 @@ public record PulseSettings(
         CassandraSettings.from(c.getConfig("cassandra")),
         AuthSettings.from(c.getConfig("auth")),
         GatewaySettings.from(c.getConfig("gateway")),
-        PresenceSettings.from(c.getConfig("presence")));
+        PresenceSettings.from(c.getConfig("presence")),
+        ChatSettings.from(c.getConfig("chat")));
   }
 
   public record HttpSettings(String host, int port) {
@@ -100,6 +102,28 @@ public record PulseSettings(
   public record PresenceSettings(Duration ttl) {
     static PresenceSettings from(Config c) {
       return new PresenceSettings(c.getDuration("ttl"));
+    }
+  }
+
+  public record ChatSettings(
+      int maxMembers,
+      int recentEvents,
+      Duration typingTtl,
+      int maxPage,
+      Duration presenceBatch,
+      double sendPerSecond,
+      int sendBurst,
+      int inboxLimit) {
+    static ChatSettings from(Config c) {
+      return new ChatSettings(
+          c.getInt("max-members"),
+          c.getInt("recent-events"),
+          c.getDuration("typing-ttl"),
+          c.getInt("max-page"),
+          c.getDuration("presence-batch"),
+          c.getDouble("send-rate.per-second"),
+          c.getInt("send-rate.burst"),
+          c.getInt("inbox-limit"));
     }
   }
 }

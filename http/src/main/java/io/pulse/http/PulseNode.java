@@ -70,7 +70,7 @@ public final class PulseNode implements AutoCloseable {
             new PulseRoutes(
                 system,
                 auth,
-                new WebSocketGateway(system, settings.gateway(), settings.presence().ttl()),
+                new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl()),
                 settings.gateway().subprotocol(),
                 connections);
         ServerBinding binding =

@@ -1,5 +1,8 @@
 package io.pulse.sharding;
 
+import io.pulse.actors.chat.Conversation;
+import io.pulse.actors.chat.Inbox;
+import io.pulse.actors.chat.JournalHistory;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings;
@@ -12,8 +15,17 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class PulseSharding {
   private PulseSharding() {}
 
+  /** The Cassandra plugin's read journal, which serves conversation history older than memory. */
+  public static final String READ_JOURNAL = "pekko.persistence.cassandra.query";
+
   public static void init(ActorSystem<?> system, PulseSettings settings) {
     User.init(system);
     UserPresence.init(system, settings.presence().ttl());
+    Inbox.init(system);
+    PulseSettings.ChatSettings chat = settings.chat();
+    Conversation.init(
+        system,
+        new Conversation.Settings(chat.maxMembers(), chat.recentEvents(), chat.typingTtl(), chat.maxPage(), chat.presenceBatch()),
+        new JournalHistory(system, READ_JOURNAL));
   }
 }

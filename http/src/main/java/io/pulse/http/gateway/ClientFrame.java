@@ -6,7 +6,8 @@ public sealed interface ClientFrame {
 
   record Ping(String ref) implements ClientFrame {}
 
-  record Subscribe(String ref, Topic topic) implements ClientFrame {}
+  /** {@code since}: on a conversation, replay every event after this seq first (null: live only). */
+  record Subscribe(String ref, Topic topic, Long since) implements ClientFrame {}
 
   record Unsubscribe(String ref, Topic topic) implements ClientFrame {}
 
@@ -15,4 +16,29 @@ public sealed interface ClientFrame {
       implements ClientFrame {}
 
   record GetProfile(String ref, String userId) implements ClientFrame {}
+
+  // ---- chat
+
+  record ConvCreate(String ref, String kind, java.util.List<String> members, String title) implements ClientFrame {}
+
+  record ConvSend(String ref, String conversationId, String clientMsgId, String text) implements ClientFrame {}
+
+  record ConvEdit(String ref, String conversationId, long seq, String text) implements ClientFrame {}
+
+  record ConvDelete(String ref, String conversationId, long seq) implements ClientFrame {}
+
+  record ConvAddMember(String ref, String conversationId, String userId, String role) implements ClientFrame {}
+
+  record ConvRemoveMember(String ref, String conversationId, String userId) implements ClientFrame {}
+
+  record ConvRead(String ref, String conversationId, long seq) implements ClientFrame {}
+
+  record ConvDelivered(String ref, String conversationId, long seq) implements ClientFrame {}
+
+  record ConvTyping(String ref, String conversationId) implements ClientFrame {}
+
+  /** One of {@code before} / {@code after} (exclusive); neither means the newest page. */
+  record ConvHistory(String ref, String conversationId, Long before, Long after, int limit) implements ClientFrame {}
+
+  record InboxGet(String ref) implements ClientFrame {}
 }

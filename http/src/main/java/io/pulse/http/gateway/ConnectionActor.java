@@ -1,10 +1,14 @@
 package io.pulse.http.gateway;
 
+import io.pulse.actors.chat.Conversation;
+import io.pulse.actors.chat.ConversationFanout;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.http.ws.CloseCodes;
 import io.pulse.http.ws.CloseWith;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.Done;
@@ -12,7 +16,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 
@@ -39,6 +46,15 @@ public final class ConnectionActor {
 
   public record Unsubscribe(String userId, ActorRef<Boolean> replyTo) implements Command {}
 
+  /**
+   * Follow a conversation: every event after {@code since} (null: from now), in order and without
+   * duplicates, across moves of the conversation to other nodes.
+   */
+  public record SubscribeConversation(String conversationId, Long since, ActorRef<StatusReply<Conversation.Subscribed>> replyTo)
+      implements Command {}
+
+  public record UnsubscribeConversation(String conversationId, ActorRef<Boolean> replyTo) implements Command {}
+
   /** The socket closed: leave presence and stop. */
   public enum SocketClosed implements Command { INSTANCE }
 
@@ -46,21 +62,47 @@ public final class ConnectionActor {
 
   private enum Tick implements Command { INSTANCE }
 
-  private record State(Set<String> watching, boolean activeSinceTick) {
+  private record ConvPushed(ConversationFanout.Push push) implements Command {}
+
+  private record ConvSubscribed(
+      String conversationId, Conversation.Subscribed subscribed, Throwable failure, ActorRef<StatusReply<Conversation.Subscribed>> replyTo)
+      implements Command {}
+
+  /** The conversation's live side stopped (its node left, or it was rebalanced): resubscribe. */
+  private record FanoutGone(String conversationId, ActorRef<?> fanout) implements Command {}
+
+  private record Resubscribe(String conversationId) implements Command {}
+
+  /**
+   * One followed conversation: the last seq forwarded ({@code -1}: none yet, take the next as the
+   * start) and the live side being watched (null until subscribed).
+   */
+  private record ConvSub(long lastSeq, ActorRef<?> fanout) {}
+
+  private record State(Set<String> watching, Map<String, ConvSub> conversations, boolean activeSinceTick) {
+    static final State INITIAL = new State(Set.of(), Map.of(), false);
+
     State with(String userId) {
       Set<String> next = new HashSet<>(watching);
       next.add(userId);
-      return new State(Set.copyOf(next), activeSinceTick);
+      return new State(Set.copyOf(next), conversations, activeSinceTick);
     }
 
     State without(String userId) {
       Set<String> next = new HashSet<>(watching);
       next.remove(userId);
-      return new State(Set.copyOf(next), activeSinceTick);
+      return new State(Set.copyOf(next), conversations, activeSinceTick);
     }
 
     State active(boolean active) {
-      return new State(watching, active);
+      return new State(watching, conversations, active);
+    }
+
+    State conversation(String id, ConvSub sub) {
+      Map<String, ConvSub> next = new HashMap<>(conversations);
+      if (sub == null) next.remove(id);
+      else next.put(id, sub);
+      return new State(watching, Map.copyOf(next), activeSinceTick);
     }
   }
 
@@ -68,7 +110,9 @@ public final class ConnectionActor {
       String userId,
       String connectionId,
       Duration heartbeatInterval,
-      Function<String, RecipientRef<UserPresence.Command>> hubs) {
+      Duration askTimeout,
+      Function<String, RecipientRef<UserPresence.Command>> hubs,
+      Function<String, RecipientRef<Conversation.Command>> conversations) {
     return Behaviors.setup(
         ctx -> {
           hubs.apply(userId).tell(new UserPresence.Heartbeat(connectionId));
@@ -83,8 +127,12 @@ public final class ConnectionActor {
                                 timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
                                 ActorRef<UserPresence.UserEvent> pushes =
                                     ctx.messageAdapter(UserPresence.UserEvent.class, Pushed::new);
-                                Running running = new Running(userId, connectionId, hubs, attach.outbound(), pushes);
-                                return stash.unstashAll(running.behavior(new State(Set.of(), false)));
+                                ActorRef<ConversationFanout.Push> convPushes =
+                                    ctx.messageAdapter(ConversationFanout.Push.class, ConvPushed::new);
+                                Running running =
+                                    new Running(
+                                        ctx, timers, userId, connectionId, askTimeout, hubs, conversations, attach.outbound(), pushes, convPushes);
+                                return stash.unstashAll(running.behavior(State.INITIAL));
                               });
                         }
                         if (msg == SocketClosed.INSTANCE) {
@@ -98,16 +146,21 @@ public final class ConnectionActor {
   }
 
   private record Running(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
       String userId,
       String connectionId,
+      Duration askTimeout,
       Function<String, RecipientRef<UserPresence.Command>> hubs,
+      Function<String, RecipientRef<Conversation.Command>> conversations,
       BoundedSourceQueue<Outbound> outbound,
-      ActorRef<UserPresence.UserEvent> pushes) {
+      ActorRef<UserPresence.UserEvent> pushes,
+      ActorRef<ConversationFanout.Push> convPushes) {
 
     Behavior<Command> behavior(State state) {
       return Behaviors.receive(
-          (ctx, msg) -> onMessage(state, msg),
-          (ctx, signal) -> {
+          (c, msg) -> onMessage(state, msg),
+          (c, signal) -> {
             if (signal instanceof PostStop) onStop(state);
             return Behaviors.same();
           });
@@ -115,7 +168,13 @@ public final class ConnectionActor {
 
     private Behavior<Command> onMessage(State state, Command msg) {
       if (msg == ClientActive.INSTANCE) return state.activeSinceTick() ? Behaviors.same() : behavior(state.active(true));
-      if (msg instanceof Pushed p) return onPushed(p.event());
+      if (msg instanceof Pushed p) return offer(PushFrames.render(p.event()));
+      if (msg instanceof ConvPushed p) return onConvPushed(state, p.push());
+      if (msg instanceof SubscribeConversation m) return onSubscribeConversation(state, m);
+      if (msg instanceof ConvSubscribed m) return onConvSubscribed(state, m);
+      if (msg instanceof UnsubscribeConversation m) return onUnsubscribeConversation(state, m);
+      if (msg instanceof FanoutGone m) return onFanoutGone(state, m);
+      if (msg instanceof Resubscribe m) return resubscribe(state, m.conversationId());
       if (msg instanceof Subscribe m) return onSubscribe(state, m);
       if (msg instanceof Unsubscribe m) return onUnsubscribe(state, m);
       if (msg == Tick.INSTANCE) return onTick(state);
@@ -139,8 +198,7 @@ public final class ConnectionActor {
       return behavior(state.without(m.userId()));
     }
 
-    private Behavior<Command> onPushed(UserPresence.UserEvent event) {
-      Outbound frame = PushFrames.render(event);
+    private Behavior<Command> offer(Outbound frame) {
       QueueOfferResult result = outbound.offer(frame);
       if (!(result instanceof QueueOfferResult.Enqueued$)) {
         // The buffer in front of the socket is full: close so the client resumes, rather than lose a frame.
@@ -160,6 +218,105 @@ public final class ConnectionActor {
     private void onStop(State state) {
       hubs.apply(userId).tell(new UserPresence.Disconnected(connectionId));
       for (String watched : state.watching()) hubs.apply(watched).tell(new UserPresence.Unwatch(pushes));
+      for (String id : state.conversations().keySet()) conversations.apply(id).tell(new Conversation.Unsubscribe(convPushes));
+    }
+
+    // ---- conversations ----------------------------------------------------------------------------
+
+    private Behavior<Command> onSubscribeConversation(State state, SubscribeConversation m) {
+      ConvSub current = state.conversations().get(m.conversationId());
+      long since = m.since() != null ? m.since() : current != null ? current.lastSeq() : -1;
+      if (current != null && current.fanout() != null) ctx.unwatch(current.fanout());
+      askSubscribe(m.conversationId(), since, m.replyTo());
+      return behavior(state.conversation(m.conversationId(), new ConvSub(since, null)));
+    }
+
+    private void askSubscribe(String conversationId, long since, ActorRef<StatusReply<Conversation.Subscribed>> replyTo) {
+      ctx.askWithStatus(
+          Conversation.Subscribed.class,
+          conversations.apply(conversationId),
+          askTimeout,
+          r -> new Conversation.Subscribe(userId, since, convPushes, r),
+          (ok, failure) -> new ConvSubscribed(conversationId, ok, failure, replyTo));
+    }
+
+    private Behavior<Command> onConvSubscribed(State state, ConvSubscribed m) {
+      ConvSub sub = state.conversations().get(m.conversationId());
+      if (m.failure() != null) {
+        if (m.replyTo() != null) {
+          m.replyTo().tell(StatusReply.error(m.failure()));
+          return behavior(state.conversation(m.conversationId(), null));
+        }
+        // A resubscription after a move: the conversation may still be starting elsewhere; try again.
+        if (sub != null) timers.startSingleTimer("resubscribe:" + m.conversationId(), new Resubscribe(m.conversationId()), Duration.ofSeconds(1));
+        return Behaviors.same();
+      }
+      if (m.replyTo() != null) m.replyTo().tell(StatusReply.success(m.subscribed()));
+      if (sub == null) {
+        // unsubscribed meanwhile
+        conversations.apply(m.conversationId()).tell(new Conversation.Unsubscribe(convPushes));
+        return Behaviors.same();
+      }
+      ActorRef<?> fanout = m.subscribed().fanout();
+      ctx.watchWith(fanout, new FanoutGone(m.conversationId(), fanout));
+      long lastSeq = sub.lastSeq() >= 0 ? sub.lastSeq() : m.subscribed().lastSeq();
+      return behavior(state.conversation(m.conversationId(), new ConvSub(lastSeq, fanout)));
+    }
+
+    private Behavior<Command> onConvPushed(State state, ConversationFanout.Push push) {
+      String id = conversationOf(push);
+      ConvSub sub = state.conversations().get(id);
+      if (sub == null) return Behaviors.same();
+      if (push instanceof ConversationFanout.Appended a) {
+        long seq = a.entry().seq();
+        if (sub.lastSeq() >= 0 && seq <= sub.lastSeq()) return Behaviors.same(); // already forwarded
+        if (sub.lastSeq() >= 0 && seq > sub.lastSeq() + 1) {
+          // A gap (a push lost in a move): start again from the last seq the client has.
+          return resubscribe(state, id);
+        }
+        offer(ChatFrames.render(push));
+        return behavior(state.conversation(id, new ConvSub(seq, sub.fanout())));
+      }
+      if (push instanceof ConversationFanout.Ended) {
+        if (sub.fanout() != null) ctx.unwatch(sub.fanout());
+        offer(ChatFrames.render(push));
+        return behavior(state.conversation(id, null));
+      }
+      return offer(ChatFrames.render(push));
+    }
+
+    private Behavior<Command> onUnsubscribeConversation(State state, UnsubscribeConversation m) {
+      ConvSub sub = state.conversations().get(m.conversationId());
+      if (sub == null) {
+        m.replyTo().tell(false);
+        return Behaviors.same();
+      }
+      if (sub.fanout() != null) ctx.unwatch(sub.fanout());
+      conversations.apply(m.conversationId()).tell(new Conversation.Unsubscribe(convPushes));
+      m.replyTo().tell(true);
+      return behavior(state.conversation(m.conversationId(), null));
+    }
+
+    private Behavior<Command> onFanoutGone(State state, FanoutGone m) {
+      ConvSub sub = state.conversations().get(m.conversationId());
+      if (sub == null || sub.fanout() != m.fanout()) return Behaviors.same();
+      return resubscribe(state, m.conversationId());
+    }
+
+    /** Subscribes again from the last seq forwarded; the client sees one continuous sequence. */
+    private Behavior<Command> resubscribe(State state, String conversationId) {
+      ConvSub sub = state.conversations().get(conversationId);
+      if (sub == null) return Behaviors.same();
+      if (sub.fanout() != null) ctx.unwatch(sub.fanout());
+      askSubscribe(conversationId, sub.lastSeq(), null);
+      return behavior(state.conversation(conversationId, new ConvSub(sub.lastSeq(), null)));
+    }
+
+    private static String conversationOf(ConversationFanout.Push push) {
+      if (push instanceof ConversationFanout.Appended a) return a.conversationId();
+      if (push instanceof ConversationFanout.TypingChanged t) return t.conversationId();
+      if (push instanceof ConversationFanout.PresenceChanged p) return p.conversationId();
+      return ((ConversationFanout.Ended) push).conversationId();
     }
   }
 }

@@ -36,7 +36,7 @@ public final class FrameCodec {
       ClientFrame frame =
           switch (type) {
             case "ping" -> new ClientFrame.Ping(ref);
-            case "subscribe" -> new ClientFrame.Subscribe(ref, Topic.parse(requiredText(root, "topic")));
+            case "subscribe" -> new ClientFrame.Subscribe(ref, Topic.parse(requiredText(root, "topic")), optionalSeq(root, "since"));
             case "unsubscribe" -> new ClientFrame.Unsubscribe(ref, Topic.parse(requiredText(root, "topic")));
             case "profile.update" -> {
               JsonNode data = root.get("data");
@@ -50,12 +50,76 @@ public final class FrameCodec {
                   optionalText(data, "statusText"));
             }
             case "profile.get" -> new ClientFrame.GetProfile(ref, requiredText(root, "userId"));
+            case "conv.create" ->
+                new ClientFrame.ConvCreate(
+                    ref, requiredText(root, "kind"), requiredUserIds(root, "members"), optionalText(root, "title"));
+            case "conv.send" ->
+                new ClientFrame.ConvSend(ref, conversationId(root), requiredText(root, "clientMsgId"), requiredText(root, "text"));
+            case "conv.edit" -> new ClientFrame.ConvEdit(ref, conversationId(root), requiredSeq(root, "seq"), requiredText(root, "text"));
+            case "conv.delete" -> new ClientFrame.ConvDelete(ref, conversationId(root), requiredSeq(root, "seq"));
+            case "conv.members.add" ->
+                new ClientFrame.ConvAddMember(ref, conversationId(root), userId(root), optionalText(root, "role"));
+            case "conv.members.remove" -> new ClientFrame.ConvRemoveMember(ref, conversationId(root), userId(root));
+            case "conv.read" -> new ClientFrame.ConvRead(ref, conversationId(root), requiredSeq(root, "seq"));
+            case "conv.delivered" -> new ClientFrame.ConvDelivered(ref, conversationId(root), requiredSeq(root, "seq"));
+            case "conv.typing" -> new ClientFrame.ConvTyping(ref, conversationId(root));
+            case "conv.history" -> {
+              Long before = optionalSeq(root, "before");
+              Long after = optionalSeq(root, "after");
+              if (before != null && after != null) {
+                throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "give 'before' or 'after', not both");
+              }
+              Long limit = optionalSeq(root, "limit");
+              yield new ClientFrame.ConvHistory(ref, conversationId(root), before, after, limit == null ? 50 : (int) Math.min(limit, 1000));
+            }
+            case "inbox.get" -> new ClientFrame.InboxGet(ref);
             default -> throw new ProtocolError.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type + "'");
           };
       return new Ok(frame);
     } catch (ProtocolError.Invalid e) {
       return new Failed(ProtocolError.of(ref, e.code(), e.getMessage()));
     }
+  }
+
+  private static String conversationId(JsonNode node) throws ProtocolError.Invalid {
+    String id = requiredText(node, "conversationId");
+    if (!ConversationIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "invalid conversationId");
+    return id;
+  }
+
+  private static String userId(JsonNode node) throws ProtocolError.Invalid {
+    String id = requiredText(node, "userId");
+    if (!io.pulse.http.auth.UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "invalid userId");
+    return id;
+  }
+
+  private static java.util.List<String> requiredUserIds(JsonNode node, String field) throws ProtocolError.Invalid {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
+    if (!value.isArray()) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' must be an array of user ids");
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (JsonNode item : value) {
+      if (!item.isTextual() || !io.pulse.http.auth.UserIds.isValid(item.asText())) {
+        throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' must be an array of user ids");
+      }
+      ids.add(item.asText());
+    }
+    return ids;
+  }
+
+  private static long requiredSeq(JsonNode node, String field) throws ProtocolError.Invalid {
+    Long value = optionalSeq(node, field);
+    if (value == null) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
+    return value;
+  }
+
+  private static Long optionalSeq(JsonNode node, String field) throws ProtocolError.Invalid {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) return null;
+    if (!value.canConvertToExactIntegral() || !value.canConvertToLong() || value.asLong() < 0) {
+      throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' must be a non-negative integer");
+    }
+    return value.asLong();
   }
 
   private static String requiredText(JsonNode node, String field) throws ProtocolError.Invalid {

@@ -5,19 +5,33 @@ import io.pulse.http.auth.UserIds;
 /** A topic name, {@code <kind>:<id>}. Only kinds the node serves parse. */
 public record Topic(String kind, String id) {
   public static final String USER = "user";
+  public static final String CONVERSATION = "conv";
 
   public static Topic parse(String name) throws ProtocolError.Invalid {
     int colon = name == null ? -1 : name.indexOf(':');
     if (colon <= 0) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "topic must look like <kind>:<id>");
     String kind = name.substring(0, colon);
     String id = name.substring(colon + 1);
-    if (!USER.equals(kind)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "unknown topic kind '" + kind + "'");
-    if (!UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid user id in topic");
+    if (USER.equals(kind)) {
+      if (!UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid user id in topic");
+    } else if (CONVERSATION.equals(kind)) {
+      if (!ConversationIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid conversation id in topic");
+    } else {
+      throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "unknown topic kind '" + kind + "'");
+    }
     return new Topic(kind, id);
   }
 
   public static Topic user(String userId) {
     return new Topic(USER, userId);
+  }
+
+  public static Topic conversation(String conversationId) {
+    return new Topic(CONVERSATION, conversationId);
+  }
+
+  public boolean isConversation() {
+    return CONVERSATION.equals(kind);
   }
 
   public String name() {

@@ -1,8 +1,12 @@
 package io.pulse.http.gateway;
 
 import io.pulse.actors.Rejection;
+import io.pulse.actors.chat.Conversation;
+import io.pulse.actors.chat.Inbox;
+import io.pulse.actors.chat.Role;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
+import io.pulse.config.PulseSettings.ChatSettings;
 import io.pulse.config.PulseSettings.GatewaySettings;
 import io.pulse.http.auth.AuthenticatedUser;
 import io.pulse.http.ws.CloseCodes;
@@ -25,6 +29,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.StreamLimitReachedException;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -41,13 +46,15 @@ import org.apache.pekko.util.ByteString;
 public final class WebSocketGateway {
   private final ActorSystem<?> system;
   private final GatewaySettings settings;
+  private final ChatSettings chat;
   private final Duration heartbeatInterval;
   private final ClusterSharding sharding;
   private final Materializer materializer;
 
-  public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, Duration presenceTtl) {
+  public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl) {
     this.system = system;
     this.settings = settings;
+    this.chat = chat;
     // three chances to refresh presence within one TTL
     this.heartbeatInterval = presenceTtl.dividedBy(3);
     this.sharding = ClusterSharding.get(system);
@@ -59,7 +66,12 @@ public final class WebSocketGateway {
     ActorRef<ConnectionActor.Command> connection =
         system.systemActorOf(
             ConnectionActor.create(
-                user.userId(), connectionId, heartbeatInterval, id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id)),
+                user.userId(),
+                connectionId,
+                heartbeatInterval,
+                settings.askTimeout(),
+                id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
+                id -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id)),
             "ws-" + connectionId,
             Props.empty());
     // Materialized inside this connection's stream (no stream of its own): handed to the actor that pushes into it.
@@ -76,7 +88,7 @@ public final class WebSocketGateway {
         Flow.<Message>create()
             .mapAsync(1, this::readText)
             .statefulMap(
-                () -> Inbound.start(settings.ratePerSecond(), settings.rateBurst()),
+                () -> Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst()),
                 (inbound, text) -> {
                   connection.tell(ConnectionActor.ClientActive.INSTANCE);
                   return inbound.admit(text, System.nanoTime());
@@ -124,18 +136,26 @@ public final class WebSocketGateway {
     static final Admitted IGNORED = new Admitted(null, null);
   }
 
-  /** Per-connection inbound state: the rate limit, and whether an oversized frame has closed the door. */
-  private record Inbound(TokenBucket bucket, boolean closing) {
-    static Inbound start(double perSecond, int burst) {
-      return new Inbound(TokenBucket.full(perSecond, burst, System.nanoTime()), false);
+  /**
+   * Per-connection inbound state: the frame rate limit, the message send limit, and whether an
+   * oversized frame has closed the door.
+   */
+  private record Inbound(TokenBucket frames, TokenBucket sends, boolean closing) {
+    static Inbound start(double perSecond, int burst, double sendsPerSecond, int sendBurst) {
+      long now = System.nanoTime();
+      return new Inbound(TokenBucket.full(perSecond, burst, now), TokenBucket.full(sendsPerSecond, sendBurst, now), false);
     }
 
     Pair<Inbound, Admitted> admit(Text text, long now) {
       if (closing) return Pair.create(this, Admitted.IGNORED);
-      if (text.oversized()) return Pair.create(new Inbound(bucket, true), Admitted.OVERSIZED);
+      if (text.oversized()) return Pair.create(new Inbound(frames, sends, true), Admitted.OVERSIZED);
       FrameCodec.Parsed parsed = text.binary() ? null : FrameCodec.parse(text.text());
-      TokenBucket.Taken taken = bucket.take(now);
-      return Pair.create(new Inbound(taken.bucket(), false), new Admitted(parsed, taken));
+      TokenBucket.Taken taken = frames.take(now);
+      if (taken.granted() && parsed instanceof FrameCodec.Ok ok && ok.frame() instanceof ClientFrame.ConvSend) {
+        TokenBucket.Taken send = sends.take(now);
+        return Pair.create(new Inbound(taken.bucket(), send.bucket(), false), new Admitted(parsed, send));
+      }
+      return Pair.create(new Inbound(taken.bucket(), sends, false), new Admitted(parsed, taken));
     }
   }
 
@@ -199,6 +219,27 @@ public final class WebSocketGateway {
     if (frame instanceof ClientFrame.Ping p) {
       return CompletableFuture.completedFuture(Outbound.durable(FrameCodec.pong(p.ref())));
     }
+    if (frame instanceof ClientFrame.Subscribe s && s.topic().isConversation()) {
+      CompletionStage<Conversation.Subscribed> subscribed =
+          AskPattern.<ConnectionActor.Command, StatusReply<Conversation.Subscribed>>ask(
+                  connection,
+                  replyTo -> new ConnectionActor.SubscribeConversation(s.topic().id(), s.since(), replyTo),
+                  timeout.multipliedBy(2),
+                  system.scheduler())
+              .thenCompose(WebSocketGateway::unwrapStatus);
+      return subscribed.thenApply(
+          ok -> reply(s.ref(), Map.of("topic", s.topic().name(), "subscribed", true, "lastSeq", ok.lastSeq())));
+    }
+    if (frame instanceof ClientFrame.Unsubscribe u && u.topic().isConversation()) {
+      CompletionStage<Boolean> removed =
+          AskPattern.ask(
+              connection, replyTo -> new ConnectionActor.UnsubscribeConversation(u.topic().id(), replyTo), timeout, system.scheduler());
+      return removed.thenApply(
+          wasSubscribed ->
+              wasSubscribed
+                  ? reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false))
+                  : Outbound.durable(FrameCodec.error(ProtocolError.of(u.ref(), ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.topic().name()))));
+    }
     if (frame instanceof ClientFrame.Subscribe s) {
       CompletionStage<Done> subscribed =
           AskPattern.ask(connection, replyTo -> new ConnectionActor.Subscribe(s.topic().id(), replyTo), timeout, system.scheduler());
@@ -232,7 +273,130 @@ public final class WebSocketGateway {
           .<User.Profile>askWithStatus(User.GetProfile::new, timeout)
           .thenApply(profile -> reply(g.ref(), profile));
     }
+    return chat(user, frame, timeout);
+  }
+
+  private CompletionStage<Outbound> chat(AuthenticatedUser user, ClientFrame frame, Duration timeout) {
+    String me = user.userId();
+    if (frame instanceof ClientFrame.ConvCreate c) {
+      String id;
+      if (Conversation.DIRECT.equals(c.kind())) {
+        if (c.members().size() != 1 || c.members().get(0).equals(me)) {
+          return done(ProtocolError.of(c.ref(), ErrorCode.INVALID_FIELD, "a direct conversation names exactly one other member"));
+        }
+        id = Conversation.directId(me, c.members().get(0));
+      } else {
+        id = ConversationIds.newGroup();
+      }
+      return conversation(id)
+          .<Conversation.Summary>askWithStatus(r -> new Conversation.Create(me, c.kind(), c.members(), c.title(), r), timeout)
+          .thenApply(summary -> reply(c.ref(), summary(summary)));
+    }
+    if (frame instanceof ClientFrame.ConvSend m) {
+      return conversation(m.conversationId())
+          .<Conversation.SendAck>askWithStatus(r -> new Conversation.Send(me, m.clientMsgId(), m.text(), r), timeout)
+          .thenApply(ack -> reply(m.ref(), ack));
+    }
+    if (frame instanceof ClientFrame.ConvEdit m) {
+      return conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.Edit(me, m.seq(), m.text(), r), timeout)
+          .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
+    }
+    if (frame instanceof ClientFrame.ConvDelete m) {
+      return conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.Delete(me, m.seq(), r), timeout)
+          .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
+    }
+    if (frame instanceof ClientFrame.ConvAddMember m) {
+      Role role;
+      try {
+        role = m.role() == null ? Role.MEMBER : Role.valueOf(m.role().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        return done(ProtocolError.of(m.ref(), ErrorCode.INVALID_FIELD, "role must be owner, admin or member"));
+      }
+      return conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.AddMember(me, m.userId(), role, r), timeout)
+          .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
+    }
+    if (frame instanceof ClientFrame.ConvRemoveMember m) {
+      return conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.RemoveMember(me, m.userId(), r), timeout)
+          .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
+    }
+    if (frame instanceof ClientFrame.ConvRead m) {
+      return conversation(m.conversationId())
+          .<Conversation.Receipt>askWithStatus(r -> new Conversation.MarkRead(me, m.seq(), r), timeout)
+          .thenApply(receipt -> reply(m.ref(), receipt));
+    }
+    if (frame instanceof ClientFrame.ConvDelivered m) {
+      return conversation(m.conversationId())
+          .<Conversation.Receipt>askWithStatus(r -> new Conversation.MarkDelivered(me, m.seq(), r), timeout)
+          .thenApply(receipt -> reply(m.ref(), receipt));
+    }
+    if (frame instanceof ClientFrame.ConvTyping m) {
+      return conversation(m.conversationId())
+          .<Done>askWithStatus(r -> new Conversation.Typing(me, r), timeout)
+          .thenApply(d -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "typing", true)));
+    }
+    if (frame instanceof ClientFrame.ConvHistory h) {
+      boolean forward = h.after() != null;
+      long from = forward ? h.after() : h.before() == null ? 0 : h.before();
+      return conversation(h.conversationId())
+          .<Conversation.Page>askWithStatus(r -> new Conversation.History(me, from, forward, h.limit(), r), timeout)
+          .thenApply(
+              page ->
+                  reply(
+                      h.ref(),
+                      Map.of("conversationId", page.conversationId(), "events", ChatFrames.entries(page.entries()), "more", page.more())));
+    }
+    if (frame instanceof ClientFrame.InboxGet g) {
+      return inbox(me, timeout).thenApply(list -> reply(g.ref(), Map.of("conversations", list)));
+    }
     throw new IllegalStateException("unhandled frame " + frame);
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Conversation.Command> conversation(String id) {
+    return sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id);
+  }
+
+  /** The user's conversations with last message and unread count, asked of each conversation at once. */
+  private CompletionStage<java.util.List<Map<String, Object>>> inbox(String userId, Duration timeout) {
+    return sharding
+        .entityRefFor(Inbox.ENTITY_TYPE_KEY, userId)
+        .<Inbox.Conversations>askWithStatus(Inbox.GetConversations::new, timeout)
+        .thenCompose(
+            ids -> {
+              java.util.List<CompletableFuture<Map<String, Object>>> summaries =
+                  ids.conversationIds().stream()
+                      .limit(chat.inboxLimit())
+                      .map(
+                          id ->
+                              conversation(id)
+                                  .<Conversation.Summary>askWithStatus(r -> new Conversation.GetSummary(userId, r), timeout)
+                                  .thenApply(WebSocketGateway::summary)
+                                  // one unavailable conversation does not hide the others
+                                  .exceptionally(e -> Map.<String, Object>of("conversationId", id, "unavailable", true))
+                                  .toCompletableFuture())
+                      .toList();
+              return CompletableFuture.allOf(summaries.toArray(CompletableFuture[]::new))
+                  .thenApply(v -> summaries.stream().map(CompletableFuture::join).toList());
+            });
+  }
+
+  private static Map<String, Object> summary(Conversation.Summary s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("conversationId", s.conversationId());
+    m.put("kind", s.kind());
+    m.put("title", s.title());
+    m.put("members", ChatFrames.roles(s.members()));
+    m.put("lastSeq", s.lastSeq());
+    m.put("lastMessage", s.lastMessage());
+    m.put("unread", s.unread());
+    return m;
+  }
+
+  private static <T> CompletionStage<T> unwrapStatus(StatusReply<T> reply) {
+    return reply.isSuccess() ? CompletableFuture.completedFuture(reply.getValue()) : CompletableFuture.failedFuture(reply.getError());
   }
 
   private static Outbound reply(String ref, Object data) {

@@ -39,11 +39,7 @@ class GatewayIT {
   }
 
   private WsClient connect(String user) {
-    WsClient ws = WsClient.connect(port, TestNodes.devToken(port, user));
-    JsonNode welcome = ws.next();
-    assertThat(welcome.get("type").asText()).isEqualTo("welcome");
-    assertThat(welcome.get("userId").asText()).isEqualTo(user);
-    return ws;
+    return TestNodes.connect(port, user);
   }
 
   @Test

@@ -37,13 +37,7 @@ class PresenceIT {
   }
 
   private WsClient connect(String user) {
-    return connect(port, user);
-  }
-
-  private static WsClient connect(int port, String user) {
-    WsClient ws = WsClient.connect(port, TestNodes.devToken(port, user));
-    assertThat(ws.next().get("type").asText()).isEqualTo("welcome");
-    return ws;
+    return TestNodes.connect(port, user);
   }
 
   private static JsonNode presenceOf(WsClient ws, String user) {
@@ -90,10 +84,10 @@ class PresenceIT {
   void aSilentConnectionExpiresAfterTheTtlAndComesBackWhenItSpeaks() {
     String bob = TestNodes.uniqueUser("bob");
     int shortTtlPort = shortTtlNode.httpPort();
-    try (WsClient watcher = connect(shortTtlPort, TestNodes.uniqueUser("watcher"))) {
+    try (WsClient watcher = TestNodes.connect(shortTtlPort, TestNodes.uniqueUser("watcher"))) {
       subscribe(watcher, bob);
       assertThat(presenceOf(watcher, bob).at("/data/online").asBoolean()).isFalse();
-      try (WsClient silent = connect(shortTtlPort, bob)) {
+      try (WsClient silent = TestNodes.connect(shortTtlPort, bob)) {
         assertThat(presenceOf(watcher, bob).at("/data/online").asBoolean()).isTrue();
         long t0 = System.nanoTime();
         // the socket stays open but says nothing

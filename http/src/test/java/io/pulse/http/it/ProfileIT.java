@@ -28,9 +28,7 @@ class ProfileIT {
   }
 
   private WsClient connect(String user) {
-    WsClient ws = WsClient.connect(node.httpPort(), TestNodes.devToken(node.httpPort(), user));
-    assertThat(ws.next().get("type").asText()).isEqualTo("welcome");
-    return ws;
+    return TestNodes.connect(node.httpPort(), user);
   }
 
   @Test

@@ -53,6 +53,16 @@ public final class TestNodes {
         + "\n" + extra + "\n";
   }
 
+  /** A client of {@code user} on the node at {@code port}, past its welcome frame. */
+  public static WsClient connect(int port, String user) {
+    WsClient ws = WsClient.connect(port, devToken(port, user));
+    com.fasterxml.jackson.databind.JsonNode welcome = ws.next();
+    if (!"welcome".equals(welcome.path("type").asText()) || !user.equals(welcome.path("userId").asText())) {
+      throw new AssertionError("expected the welcome of " + user + ", got " + welcome);
+    }
+    return ws;
+  }
+
   public static String devToken(int port, String userId) {
     HttpResponse<String> r = post(port, "/api/dev/tokens", "{\"userId\":\"" + userId + "\"}");
     if (r.statusCode() != 200) throw new AssertionError("dev token: " + r.statusCode() + " " + r.body());

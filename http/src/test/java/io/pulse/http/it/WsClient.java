@@ -120,6 +120,24 @@ public final class WsClient implements AutoCloseable {
     return nextMatching(n -> ref.equals(n.path("ref").asText(null)));
   }
 
+  /** Asserts that no frame matching {@code match} is unread or arrives within {@code quiet}; others are kept. */
+  public void expectNothingMatching(Predicate<JsonNode> match, Duration quiet) {
+    for (JsonNode n : skipped) if (match.test(n)) throw new AssertionError("unexpected frame " + n);
+    long deadline = System.nanoTime() + quiet.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) return;
+      try {
+        JsonNode n = received.poll(left, TimeUnit.NANOSECONDS);
+        if (n == null) return;
+        if (match.test(n)) throw new AssertionError("unexpected frame " + n);
+        skipped.add(n);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
   /** Asserts nothing at all arrives for {@code quiet}, and nothing passed over is left unread. */
   public void expectNothing(Duration quiet) {
     if (!skipped.isEmpty()) throw new AssertionError("unread frames " + skipped);
