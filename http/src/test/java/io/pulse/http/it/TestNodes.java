@@ -53,6 +53,15 @@ public final class TestNodes {
         + "\n" + extra + "\n";
   }
 
+  /** Waits until {@code condition} holds, checking every 50 ms; fails after {@code timeout}. */
+  public static void awaitCondition(java.util.function.BooleanSupplier condition, java.time.Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+    }
+  }
+
   /** A client of {@code user} on the node at {@code port}, past its welcome frame. */
   public static WsClient connect(int port, String user) {
     WsClient ws = WsClient.connect(port, devToken(port, user));
