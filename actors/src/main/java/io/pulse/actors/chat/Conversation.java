@@ -2,6 +2,7 @@ package io.pulse.actors.chat;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.pulse.actors.GroupCommit;
 import io.pulse.actors.Rejection;
 import io.pulse.persistence.CborSerializable;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -115,6 +117,9 @@ public final class Conversation
 
   public record GetSummary(String userId, ActorRef<StatusReply<Summary>> replyTo) implements Command {}
 
+  /** Writes grouped by {@link GroupCommit}: decided in order, persisted in one write. Local only. */
+  public record Batch(List<Command> commands, ActorRef<GroupCommit.Signal> front) implements Command {}
+
   /** A journal read for an old history page finished. */
   private record HistoryRead(Page page, Throwable failure, ActorRef<StatusReply<Page>> replyTo) implements Command {}
 
@@ -207,12 +212,18 @@ public final class Conversation
         Entity.of(
             ENTITY_TYPE_KEY,
             ctx ->
-                create(
-                    ctx.getEntityId(),
-                    settings,
-                    history,
-                    user -> sharding.entityRefFor(Inbox.ENTITY_TYPE_KEY, user),
-                    user -> sharding.entityRefFor(io.pulse.actors.user.UserPresence.ENTITY_TYPE_KEY, user))));
+                // A hot conversation pays one journal write per batch of sends, not per send.
+                GroupCommit.create(
+                    front ->
+                        create(
+                            ctx.getEntityId(),
+                            settings,
+                            history,
+                            user -> sharding.entityRefFor(Inbox.ENTITY_TYPE_KEY, user),
+                            user -> sharding.entityRefFor(io.pulse.actors.user.UserPresence.ENTITY_TYPE_KEY, user),
+                            front),
+                    Conversation::isWrite,
+                    Batch::new)));
   }
 
   public static Behavior<Command> create(
@@ -221,6 +232,17 @@ public final class Conversation
       HistoryReader history,
       Function<String, RecipientRef<Inbox.Command>> inboxes,
       Function<String, RecipientRef<io.pulse.actors.user.UserPresence.Command>> presence) {
+    return create(conversationId, settings, history, inboxes, presence, null);
+  }
+
+  /** {@code front}: the group-commit front to signal after each batch and recovery, or null without one. */
+  public static Behavior<Command> create(
+      String conversationId,
+      Settings settings,
+      HistoryReader history,
+      Function<String, RecipientRef<Inbox.Command>> inboxes,
+      Function<String, RecipientRef<io.pulse.actors.user.UserPresence.Command>> presence,
+      ActorRef<GroupCommit.Signal> front) {
     return Behaviors.setup(
         ctx -> {
           ActorRef<ConversationFanout.Command> fanout =
@@ -228,7 +250,7 @@ public final class Conversation
                   ConversationFanout.create(
                       conversationId, PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId).id(), settings, history, presence),
                   "fanout");
-          return new Conversation(ctx, conversationId, settings, history, inboxes, fanout, Clock.systemUTC());
+          return new Conversation(ctx, conversationId, settings, history, inboxes, fanout, front, Clock.systemUTC());
         });
   }
 
@@ -250,6 +272,7 @@ public final class Conversation
   private final HistoryReader history;
   private final Function<String, RecipientRef<Inbox.Command>> inboxes;
   private final ActorRef<ConversationFanout.Command> fanout;
+  private final ActorRef<GroupCommit.Signal> front;
   private final Clock clock;
 
   private Conversation(
@@ -259,6 +282,7 @@ public final class Conversation
       HistoryReader history,
       Function<String, RecipientRef<Inbox.Command>> inboxes,
       ActorRef<ConversationFanout.Command> fanout,
+      ActorRef<GroupCommit.Signal> front,
       Clock clock) {
     super(
         PersistenceId.of(ENTITY_TYPE_KEY.name(), conversationId),
@@ -269,6 +293,7 @@ public final class Conversation
     this.history = history;
     this.inboxes = inboxes;
     this.fanout = fanout;
+    this.front = front;
     this.clock = clock;
   }
 
@@ -291,6 +316,7 @@ public final class Conversation
               fanout.tell(new ConversationFanout.Members(state.members().keySet()));
               // Heals an inbox notification lost in a crash between persist and tell: joins are idempotent.
               state.members().keySet().forEach(m -> inboxes.apply(m).tell(new Inbox.Joined(conversationId)));
+              if (front != null) front.tell(GroupCommit.Signal.RECOVERED);
             })
         .build();
   }
@@ -301,14 +327,15 @@ public final class Conversation
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
-        .onCommand(Create.class, this::onCreate)
-        .onCommand(AddMember.class, this::onAddMember)
-        .onCommand(RemoveMember.class, this::onRemoveMember)
-        .onCommand(Send.class, this::onSend)
-        .onCommand(Edit.class, this::onEdit)
-        .onCommand(Delete.class, this::onDelete)
-        .onCommand(MarkDelivered.class, this::onDelivered)
-        .onCommand(MarkRead.class, this::onRead)
+        .onCommand(Batch.class, (state, batch) -> write(state, batch.commands(), batch.front()))
+        .onCommand(Create.class, this::onWrite)
+        .onCommand(AddMember.class, this::onWrite)
+        .onCommand(RemoveMember.class, this::onWrite)
+        .onCommand(Send.class, this::onWrite)
+        .onCommand(Edit.class, this::onWrite)
+        .onCommand(Delete.class, this::onWrite)
+        .onCommand(MarkDelivered.class, this::onWrite)
+        .onCommand(MarkRead.class, this::onWrite)
         .onCommand(Typing.class, this::onTyping)
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(Unsubscribe.class, (state, cmd) -> {
@@ -339,107 +366,163 @@ public final class Conversation
     return exists(state).or(() -> ConversationRules.member(state.members(), userId));
   }
 
-  private ReplyEffect<Event, State> onCreate(State state, Create cmd) {
+  // ---- writes: each command decides its events and its reply; one or many are persisted together ----
+
+  /**
+   * What one write command decides: the events to persist, and its reply, given the state right after
+   * its own events. The reply is sent only once the write holding those events is durable.
+   */
+  private record Decision(List<Event> events, java.util.function.Consumer<State> reply) {}
+
+  private static <T> Decision reject(ActorRef<StatusReply<T>> replyTo, ConversationRules.Refusal refusal) {
+    return new Decision(List.of(), s -> replyTo.tell(Rejection.reply(refusal.code(), refusal.reason())));
+  }
+
+  private static <T> Decision answer(ActorRef<StatusReply<T>> replyTo, T value) {
+    return new Decision(List.of(), s -> replyTo.tell(StatusReply.success(value)));
+  }
+
+  private static <T> Decision persist(Event event, ActorRef<StatusReply<T>> replyTo, Function<State, T> value) {
+    return new Decision(List.of(event), s -> replyTo.tell(StatusReply.success(value.apply(s))));
+  }
+
+  /** The commands that persist, and so may be grouped into one write. */
+  public static boolean isWrite(Command command) {
+    return command instanceof Create
+        || command instanceof AddMember
+        || command instanceof RemoveMember
+        || command instanceof Send
+        || command instanceof Edit
+        || command instanceof Delete
+        || command instanceof MarkDelivered
+        || command instanceof MarkRead;
+  }
+
+  private Decision decide(State state, Command command) {
+    if (command instanceof Send c) return decideSend(state, c);
+    if (command instanceof MarkRead c) return decideRead(state, c);
+    if (command instanceof MarkDelivered c) return decideDelivered(state, c);
+    if (command instanceof Create c) return decideCreate(state, c);
+    if (command instanceof AddMember c) return decideAddMember(state, c);
+    if (command instanceof RemoveMember c) return decideRemoveMember(state, c);
+    if (command instanceof Edit c) return decideEdit(state, c);
+    if (command instanceof Delete c) return decideDelete(state, c);
+    throw new IllegalArgumentException("not a write: " + command);
+  }
+
+  private ReplyEffect<Event, State> onWrite(State state, Command command) {
+    return write(state, List.of(command), null);
+  }
+
+  /**
+   * Decides each command against the state its predecessors leave, persists all their events in one
+   * write, then publishes the events and sends every reply in order.
+   */
+  private ReplyEffect<Event, State> write(State state, List<Command> commands, ActorRef<GroupCommit.Signal> front) {
+    List<Event> events = new ArrayList<>();
+    List<State> statesAfterEvent = new ArrayList<>();
+    List<Runnable> replies = new ArrayList<>(commands.size());
+    State current = state;
+    for (Command command : commands) {
+      Decision decision = decide(current, command);
+      for (Event event : decision.events()) {
+        current = apply(current, event);
+        events.add(event);
+        statesAfterEvent.add(current);
+      }
+      State after = current;
+      replies.add(() -> decision.reply().accept(after));
+    }
+    Runnable afterWrite =
+        () -> {
+          for (int i = 0; i < events.size(); i++) published(statesAfterEvent.get(i), events.get(i));
+          replies.forEach(Runnable::run);
+          if (front != null) front.tell(GroupCommit.Signal.WRITTEN);
+        };
+    if (events.isEmpty()) return Effect().none().thenRun(s -> afterWrite.run()).thenNoReply();
+    return Effect().persist(events).thenRun(s -> afterWrite.run()).thenNoReply();
+  }
+
+  private Decision decideCreate(State state, Create cmd) {
     if (state.created()) {
       boolean sameDirect =
           DIRECT.equals(state.kind())
               && DIRECT.equals(cmd.kind())
               && state.members().keySet().equals(ConversationRules.initialMembers(cmd.kind(), cmd.creator(), cmd.members()).keySet());
-      if (sameDirect) return Effect().reply(cmd.replyTo(), StatusReply.success(summary(state, cmd.creator())));
-      return Effect()
-          .reply(cmd.replyTo(), Rejection.reply(ConversationRules.CONFLICT, "conversation " + conversationId + " already exists"));
+      if (sameDirect) return answer(cmd.replyTo(), summary(state, cmd.creator()));
+      return reject(cmd.replyTo(), new ConversationRules.Refusal(ConversationRules.CONFLICT, "conversation " + conversationId + " already exists"));
     }
-    return unless(
-        ConversationRules.create(cmd.kind(), cmd.creator(), cmd.members(), cmd.title(), settings.maxMembers()),
-        cmd.replyTo(),
-        () -> {
-          Map<String, Role> members = ConversationRules.initialMembers(cmd.kind(), cmd.creator(), cmd.members());
-          Created created = new Created(cmd.kind(), cmd.title(), Map.copyOf(members), cmd.creator(), now());
-          return Effect()
-              .persist(created)
-              .thenRun(s -> published(s, created))
-              .thenReply(cmd.replyTo(), s -> StatusReply.success(summary(s, cmd.creator())));
-        });
+    Optional<ConversationRules.Refusal> refusal =
+        ConversationRules.create(cmd.kind(), cmd.creator(), cmd.members(), cmd.title(), settings.maxMembers());
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
+    Map<String, Role> members = ConversationRules.initialMembers(cmd.kind(), cmd.creator(), cmd.members());
+    Created created = new Created(cmd.kind(), cmd.title(), Map.copyOf(members), cmd.creator(), now());
+    return persist(created, cmd.replyTo(), s -> summary(s, cmd.creator()));
   }
 
-  private ReplyEffect<Event, State> onAddMember(State state, AddMember cmd) {
+  private Decision decideAddMember(State state, AddMember cmd) {
     Role role = cmd.role() == null ? Role.MEMBER : cmd.role();
-    return unless(
-        exists(state).or(() -> ConversationRules.addMember(state.kind(), state.members(), cmd.by(), cmd.userId(), role, settings.maxMembers())),
-        cmd.replyTo(),
-        () -> persistAndAck(new MemberAdded(cmd.userId(), role, cmd.by(), now()), cmd.replyTo()));
+    Optional<ConversationRules.Refusal> refusal =
+        exists(state).or(() -> ConversationRules.addMember(state.kind(), state.members(), cmd.by(), cmd.userId(), role, settings.maxMembers()));
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
+    return persist(new MemberAdded(cmd.userId(), role, cmd.by(), now()), cmd.replyTo(), State::seq);
   }
 
-  private ReplyEffect<Event, State> onRemoveMember(State state, RemoveMember cmd) {
-    return unless(
-        exists(state).or(() -> ConversationRules.removeMember(state.kind(), state.members(), cmd.by(), cmd.userId())),
-        cmd.replyTo(),
-        () -> persistAndAck(new MemberRemoved(cmd.userId(), cmd.by(), now()), cmd.replyTo()));
+  private Decision decideRemoveMember(State state, RemoveMember cmd) {
+    Optional<ConversationRules.Refusal> refusal =
+        exists(state).or(() -> ConversationRules.removeMember(state.kind(), state.members(), cmd.by(), cmd.userId()));
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
+    return persist(new MemberRemoved(cmd.userId(), cmd.by(), now()), cmd.replyTo(), State::seq);
   }
 
-  private ReplyEffect<Event, State> onSend(State state, Send cmd) {
+  private Decision decideSend(State state, Send cmd) {
     Optional<ConversationRules.Refusal> refusal =
         memberOf(state, cmd.sender())
             .or(() -> ConversationRules.clientMsgId(cmd.clientMsgId()))
             .or(() -> ConversationRules.text(cmd.text()));
-    if (refusal.isPresent()) return unless(refusal, cmd.replyTo(), null);
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     Optional<SentId> earlier = state.sent(cmd.sender(), cmd.clientMsgId());
     if (earlier.isPresent()) {
       // A retry after a lost ack: the first ack again, nothing stored twice.
       SentId first = earlier.get();
-      return Effect().reply(cmd.replyTo(), StatusReply.success(new SendAck(conversationId, first.seq(), first.clientMsgId(), first.at(), true)));
+      return answer(cmd.replyTo(), new SendAck(conversationId, first.seq(), first.clientMsgId(), first.at(), true));
     }
     MessageSent sent = new MessageSent(cmd.sender(), cmd.clientMsgId(), cmd.text(), now());
-    return Effect()
-        .persist(sent)
-        .thenRun(s -> published(s, sent))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(new SendAck(conversationId, s.seq(), cmd.clientMsgId(), sent.at(), false)));
+    return persist(sent, cmd.replyTo(), s -> new SendAck(conversationId, s.seq(), cmd.clientMsgId(), sent.at(), false));
   }
 
-  private ReplyEffect<Event, State> onEdit(State state, Edit cmd) {
-    return unless(
+  private Decision decideEdit(State state, Edit cmd) {
+    Optional<ConversationRules.Refusal> refusal =
         memberOf(state, cmd.sender())
             .or(() -> ConversationRules.text(cmd.text()))
-            .or(() -> ConversationRules.changeOwnMessage(state.recent(), cmd.sender(), cmd.target())),
-        cmd.replyTo(),
-        () -> persistAndAck(new MessageEdited(cmd.target(), cmd.sender(), cmd.text(), now()), cmd.replyTo()));
+            .or(() -> ConversationRules.changeOwnMessage(state.recent(), cmd.sender(), cmd.target()));
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
+    return persist(new MessageEdited(cmd.target(), cmd.sender(), cmd.text(), now()), cmd.replyTo(), State::seq);
   }
 
-  private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
-    return unless(
-        memberOf(state, cmd.sender()).or(() -> ConversationRules.changeOwnMessage(state.recent(), cmd.sender(), cmd.target())),
-        cmd.replyTo(),
-        () -> persistAndAck(new MessageDeleted(cmd.target(), cmd.sender(), now()), cmd.replyTo()));
+  private Decision decideDelete(State state, Delete cmd) {
+    Optional<ConversationRules.Refusal> refusal =
+        memberOf(state, cmd.sender()).or(() -> ConversationRules.changeOwnMessage(state.recent(), cmd.sender(), cmd.target()));
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
+    return persist(new MessageDeleted(cmd.target(), cmd.sender(), now()), cmd.replyTo(), State::seq);
   }
 
-  private ReplyEffect<Event, State> onDelivered(State state, MarkDelivered cmd) {
+  private Decision decideDelivered(State state, MarkDelivered cmd) {
     Optional<ConversationRules.Refusal> refusal = memberOf(state, cmd.userId());
-    if (refusal.isPresent()) return unless(refusal, cmd.replyTo(), null);
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     long upTo = Math.min(cmd.upTo(), lastMessageSeq(state));
-    if (upTo <= state.receipt(cmd.userId()).delivered()) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(receipt(state, cmd.userId())));
-    }
-    Delivered delivered = new Delivered(cmd.userId(), upTo, now());
-    return Effect()
-        .persist(delivered)
-        .thenRun(s -> published(s, delivered))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(receipt(s, cmd.userId())));
+    if (upTo <= state.receipt(cmd.userId()).delivered()) return answer(cmd.replyTo(), receipt(state, cmd.userId()));
+    return persist(new Delivered(cmd.userId(), upTo, now()), cmd.replyTo(), s -> receipt(s, cmd.userId()));
   }
 
-  private ReplyEffect<Event, State> onRead(State state, MarkRead cmd) {
+  private Decision decideRead(State state, MarkRead cmd) {
     Optional<ConversationRules.Refusal> refusal = memberOf(state, cmd.userId());
-    if (refusal.isPresent()) return unless(refusal, cmd.replyTo(), null);
+    if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     long upTo = Math.min(cmd.upTo(), lastMessageSeq(state));
-    if (upTo <= state.receipt(cmd.userId()).read()) {
-      return Effect().reply(cmd.replyTo(), StatusReply.success(receipt(state, cmd.userId())));
-    }
+    if (upTo <= state.receipt(cmd.userId()).read()) return answer(cmd.replyTo(), receipt(state, cmd.userId()));
     // Messages up to upTo: exact within the recent timeline; older ones are counted as read.
     long readMessages = state.messages() - state.recent().messagesAfter(upTo);
-    Read read = new Read(cmd.userId(), upTo, readMessages, now());
-    return Effect()
-        .persist(read)
-        .thenRun(s -> published(s, read))
-        .thenReply(cmd.replyTo(), s -> StatusReply.success(receipt(s, cmd.userId())));
+    return persist(new Read(cmd.userId(), upTo, readMessages, now()), cmd.replyTo(), s -> receipt(s, cmd.userId()));
   }
 
   private ReplyEffect<Event, State> onTyping(State state, Typing cmd) {
@@ -522,9 +605,6 @@ public final class Conversation
     return unless(memberOf(state, cmd.userId()), cmd.replyTo(), () -> Effect().reply(cmd.replyTo(), StatusReply.success(summary(state, cmd.userId()))));
   }
 
-  private ReplyEffect<Event, State> persistAndAck(Event event, ActorRef<StatusReply<Long>> replyTo) {
-    return Effect().persist(event).thenRun(s -> published(s, event)).thenReply(replyTo, s -> StatusReply.success(s.seq()));
-  }
 
   /** After an event is durable: live delivery, and the inboxes of members who joined or left. */
   private void published(State state, Event event) {
