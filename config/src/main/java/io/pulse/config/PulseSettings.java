@@ -113,7 +113,8 @@ public record PulseSettings(
       Duration presenceBatch,
       double sendPerSecond,
       int sendBurst,
-      int inboxLimit) {
+      int inboxLimit,
+      boolean groupCommit) {
     static ChatSettings from(Config c) {
       return new ChatSettings(
           c.getInt("max-members"),
@@ -123,7 +124,8 @@ public record PulseSettings(
           c.getDuration("presence-batch"),
           c.getDouble("send-rate.per-second"),
           c.getInt("send-rate.burst"),
-          c.getInt("inbox-limit"));
+          c.getInt("inbox-limit"),
+          c.getBoolean("group-commit"));
     }
   }
 }

@@ -26,6 +26,7 @@ public final class PulseSharding {
     Conversation.init(
         system,
         new Conversation.Settings(chat.maxMembers(), chat.recentEvents(), chat.typingTtl(), chat.maxPage(), chat.presenceBatch()),
-        new JournalHistory(system, READ_JOURNAL));
+        new JournalHistory(system, READ_JOURNAL),
+        chat.groupCommit());
   }
 }

@@ -207,23 +207,25 @@ public final class Conversation
 
   /** Where the entity tells members' inboxes that they joined or left. */
   public static void init(ActorSystem<?> system, Settings settings, HistoryReader history) {
+    init(system, settings, history, true);
+  }
+
+  /** {@code groupCommit}: a hot conversation pays one journal write per batch of sends, not per send. */
+  public static void init(ActorSystem<?> system, Settings settings, HistoryReader history, boolean groupCommit) {
     ClusterSharding sharding = ClusterSharding.get(system);
+    Function<String, RecipientRef<Inbox.Command>> inboxes = user -> sharding.entityRefFor(Inbox.ENTITY_TYPE_KEY, user);
+    Function<String, RecipientRef<io.pulse.actors.user.UserPresence.Command>> presence =
+        user -> sharding.entityRefFor(io.pulse.actors.user.UserPresence.ENTITY_TYPE_KEY, user);
     sharding.init(
         Entity.of(
             ENTITY_TYPE_KEY,
             ctx ->
-                // A hot conversation pays one journal write per batch of sends, not per send.
-                GroupCommit.create(
-                    front ->
-                        create(
-                            ctx.getEntityId(),
-                            settings,
-                            history,
-                            user -> sharding.entityRefFor(Inbox.ENTITY_TYPE_KEY, user),
-                            user -> sharding.entityRefFor(io.pulse.actors.user.UserPresence.ENTITY_TYPE_KEY, user),
-                            front),
-                    Conversation::isWrite,
-                    Batch::new)));
+                groupCommit
+                    ? GroupCommit.create(
+                        front -> create(ctx.getEntityId(), settings, history, inboxes, presence, front),
+                        Conversation::isWrite,
+                        Batch::new)
+                    : create(ctx.getEntityId(), settings, history, inboxes, presence)));
   }
 
   public static Behavior<Command> create(
