@@ -41,7 +41,7 @@ for ((j=0; j<P; j++)); do
   node=$(( j % NODES ))
   (cd "$ROOT" && exec mvn -q -pl load-tests gatling:test -Dgatling.simulationClass=io.pulse.load.ConnectionCapacitySimulation \
      -Dpulse.url="http://127.0.0.1:$((18080+node))" -Dpulse.sourceAddresses="127.0.0.$((10+j))" -Dpulse.userPrefix="cap$j" \
-     -Dusers="$PER" -Dramp="$RAMP" -Dhold="$HOLD" -Dheartbeat=30 >"$WORK/gatling$j.log" 2>&1) &
+     -Dusers="$PER" -Dramp="$RAMP" -Dhold="$HOLD" -Dheartbeat=30 -Dgatling.jvmArgs=-Xmx${GATLING_HEAP:-3g} >"$WORK/gatling$j.log" 2>&1) &
   GPIDS+=($!)
 done
 

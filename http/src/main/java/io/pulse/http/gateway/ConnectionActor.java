@@ -200,10 +200,11 @@ public final class ConnectionActor {
 
     private Behavior<Command> offer(Outbound frame) {
       QueueOfferResult result = outbound.offer(frame);
-      if (!(result instanceof QueueOfferResult.Enqueued$)) {
+      if (result instanceof QueueOfferResult.Dropped$) {
         // The buffer in front of the socket is full: close so the client resumes, rather than lose a frame.
         outbound.fail(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
       }
+      // Otherwise enqueued, or the socket is already closing (SocketClosed follows): nothing to do.
       return Behaviors.same();
     }
 
