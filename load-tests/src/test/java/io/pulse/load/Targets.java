@@ -42,13 +42,17 @@ final class Targets {
       FeederBuilder<String> tokens = csv(TOKEN_FILE).circular();
       return feed(tokens);
     }
-    return feed(userIds())
-        .exec(
-            http("dev token")
-                .post("/api/dev/tokens")
-                .body(StringBody("{\"userId\":\"#{userId}\"}"))
-                .asJson()
-                .check(status().is(200), jsonPath("$.token").saveAs("token")));
+    return feed(userIds()).exec(devToken());
+  }
+
+  /** Sets #{token} for the #{userId} already in the session, from the dev endpoint. */
+  static ChainBuilder devToken() {
+    return exec(
+        http("dev token")
+            .post("/api/dev/tokens")
+            .body(StringBody("{\"userId\":\"#{userId}\"}"))
+            .asJson()
+            .check(status().is(200), jsonPath("$.token").saveAs("token")));
   }
 
   private static Iterator<Map<String, Object>> userIds() {
@@ -58,5 +62,10 @@ final class Targets {
 
   static int intProp(String name, int def) {
     return Integer.getInteger(name, def);
+  }
+
+  static double doubleProp(String name, double def) {
+    String v = System.getProperty(name);
+    return v == null || v.isBlank() ? def : Double.parseDouble(v);
   }
 }
