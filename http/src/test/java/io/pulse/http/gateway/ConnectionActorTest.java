@@ -1,0 +1,57 @@
+package io.pulse.http.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.pulse.actors.chat.Conversation;
+import io.pulse.actors.user.UserPresence;
+import java.time.Duration;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The connection actor on its own: hubs and conversations are probes, the socket is a plain queue. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConnectionActorTest {
+  private final ActorTestKit testKit = ActorTestKit.create("ConnectionActorTest", ConfigFactory.parseString("pekko.loglevel = WARNING"));
+
+  @AfterAll
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void aPushAfterTheSocketsQueueCompletedIsIgnoredAndTheActorCarriesOn() {
+    TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
+    TestProbe<Conversation.Command> conversation = testKit.createTestProbe();
+    ActorRef<ConnectionActor.Command> connection =
+        testKit.spawn(ConnectionActor.create("alice", "c-1", Duration.ofMinutes(1), Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
+    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue =
+        Source.<Outbound>queue(4).preMaterialize(testKit.system());
+    queue.second().runWith(Sink.ignore(), testKit.system());
+    queue.first().complete(); // the socket is closing
+    connection.tell(new ConnectionActor.Attach(queue.first()));
+
+    TestProbe<Done> subscribed = testKit.createTestProbe();
+    connection.tell(new ConnectionActor.Subscribe("bob", subscribed.ref()));
+    subscribed.expectMessage(Done.getInstance());
+    hub.expectMessageClass(UserPresence.Heartbeat.class);
+    UserPresence.Watch watch = hub.expectMessageClass(UserPresence.Watch.class);
+
+    watch.watcher().tell(new UserPresence.PresenceChanged("bob", true, 1, 1));
+    watch.watcher().tell(new UserPresence.PresenceChanged("bob", false, 0, 2));
+
+    // still alive and answering: it did not crash on the completed queue
+    TestProbe<Boolean> unsubscribed = testKit.createTestProbe();
+    connection.tell(new ConnectionActor.Unsubscribe("bob", unsubscribed.ref()));
+    assertThat(unsubscribed.receiveMessage()).isTrue();
+  }
+}
