@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChatIT {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private static final AtomicInteger REFS = new AtomicInteger();
   private PulseNode node;
   private int port;
 
@@ -50,17 +48,12 @@ class ChatIT {
     return TestNodes.connect(port, user);
   }
 
-  /** Sends a frame with a fresh ref and returns the reply or error that answers it. */
-  private static JsonNode call(WsClient ws, String frameWithoutRef) {
-    String ref = "r" + REFS.incrementAndGet();
-    ws.send("{\"ref\":\"" + ref + "\"," + frameWithoutRef.substring(1));
-    return ws.nextMatching(n -> ref.equals(n.path("ref").asText(null)), WAIT);
+  private static JsonNode call(WsClient ws, String frame) {
+    return ws.call(frame, WAIT);
   }
 
   private static JsonNode ok(WsClient ws, String frame) {
-    JsonNode reply = call(ws, frame);
-    assertThat(reply.get("type").asText()).as("reply to %s: %s", frame, reply).isEqualTo("reply");
-    return reply.get("data");
+    return ws.ok(frame, WAIT);
   }
 
   private static String errorCode(WsClient ws, String frame) {

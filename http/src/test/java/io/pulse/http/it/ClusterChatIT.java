@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterChatIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final AtomicInteger REFS = new AtomicInteger();
   private final List<PulseNode> nodes = new ArrayList<>();
 
   @BeforeAll
@@ -73,15 +71,11 @@ class ClusterChatIT {
   }
 
   private static JsonNode call(WsClient ws, String frame) {
-    String ref = "c" + REFS.incrementAndGet();
-    ws.send("{\"ref\":\"" + ref + "\"," + frame.substring(1));
-    return ws.nextMatching(n -> ref.equals(n.path("ref").asText(null)), WAIT);
+    return ws.call(frame, WAIT);
   }
 
   private static JsonNode ok(WsClient ws, String frame) {
-    JsonNode reply = call(ws, frame);
-    assertThat(reply.get("type").asText()).as("%s -> %s", frame, reply).isEqualTo("reply");
-    return reply.get("data");
+    return ws.ok(frame, WAIT);
   }
 
   /** A send acknowledged once durable; retried while the conversation moves (unavailable = not applied or applied once: the id dedupes). */

@@ -116,6 +116,22 @@ public final class WsClient implements AutoCloseable {
     return nextMatching(match, Duration.ofSeconds(10));
   }
 
+  private static final java.util.concurrent.atomic.AtomicLong REFS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Sends {@code frame} (a JSON object without a ref) with a fresh ref; the reply or error that answers it. */
+  public JsonNode call(String frame, Duration timeout) {
+    String ref = "t" + REFS.incrementAndGet();
+    send("{\"ref\":\"" + ref + "\"," + frame.substring(1));
+    return nextMatching(n -> ref.equals(n.path("ref").asText(null)), timeout);
+  }
+
+  /** The data of the reply to {@code frame}; fails if an error answers it. */
+  public JsonNode ok(String frame, Duration timeout) {
+    JsonNode reply = call(frame, timeout);
+    if (!"reply".equals(reply.path("type").asText())) throw new AssertionError("reply to " + frame + ": " + reply);
+    return reply.get("data");
+  }
+
   public JsonNode replyTo(String ref) {
     return nextMatching(n -> ref.equals(n.path("ref").asText(null)));
   }
