@@ -8,8 +8,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NODES=${1:?nodes}; N=${2:?connections}; P=${3:?processes}; RAMP=${4:-120}; HOLD=${5:-180}
-JAR=$ROOT/http/target/pulse-node.jar
 WORK=$(mktemp -d /tmp/pulse-capacity.XXXXXX)
+# a copy, so that a build during the run cannot change the classes under a running node
+cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"; JAR=$WORK/pulse-node.jar
 export PULSE_CASSANDRA_PORT=19042 PULSE_CASSANDRA_STORAGE_PORT=17000 PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
 PIDS=()
 GPIDS=()
@@ -21,10 +22,35 @@ cleanup() {
 trap cleanup EXIT
 heap_used_kib() { jcmd "$1" GC.run >/dev/null; jcmd "$1" GC.heap_info | awk '/garbage-first heap/{for(i=1;i<=NF;i++) if($i=="used"){v=$(i+1); sub("K,?","",v); print v}}'; }
 sockets() { ss -Htn state established "( sport = :$1 )" | wc -l; }
+# CPU seconds used so far (user + system) by each role on the machine: node processes, Cassandra,
+# the Gatling JVMs and the Maven JVMs that launched them. Differences between two samples say where a
+# phase's CPU went.
+cpu_by_role() {
+  local tck; tck=$(getconf CLK_TCK)
+  for d in /proc/[0-9]*; do
+    [ -r "$d/cmdline" ] || continue
+    local cmd; cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    local role=""
+    case "$cmd" in
+      *pulse-node.jar*) role=node ;;
+      *CassandraDaemon*) role=cassandra ;;
+      *io.gatling.app.Gatling*) role=gatling ;;
+      *plexus-classworlds*) role=maven ;;
+    esac
+    [ -n "$role" ] || continue
+    awk -v r="$role" -v t="$tck" '{print r, ($14+$15)/t}' "$d/stat" 2>/dev/null
+  done | awk '{s[$1]+=$2} END {for (r in s) printf "%s=%.0f ", r, s[r]; print ""}'
+}
+cpu_delta() { # "before" "after" -> per-role CPU seconds and share of the machine over SECONDS
+  awk -v a="$1" -v b="$2" -v secs="$3" -v cores="$(nproc)" 'BEGIN {
+    n=split(a, x, " "); for (i=1;i<=n;i++) { split(x[i], kv, "="); A[kv[1]]=kv[2] }
+    n=split(b, y, " "); for (i=1;i<=n;i++) { split(y[i], kv, "="); printf "%s %.0f s (%.0f%% of the machine)  ", kv[1], kv[2]-A[kv[1]], 100*(kv[2]-A[kv[1]])/(secs*cores) }
+    print "" }'
+}
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1); $NODES nodes, $N connections, $P load processes"
 for ((i=0; i<NODES; i++)); do
-  (cd "$WORK" && PULSE_REMOTE_PORT=$((25520+i)) PULSE_HTTP_PORT=$((18080+i)) exec java -Dconfig.resource=local-cluster.conf \
+  (cd "$WORK" && PULSE_REMOTE_PORT=$((25520+i)) PULSE_HTTP_PORT=$((18080+i)) exec java ${PULSE_NODE_OPTS:-} -Dconfig.resource=local-cluster.conf \
      -Dpekko.cluster.seed-nodes.0=pekko://pulse@127.0.0.1:25520 -jar "$JAR" >"$WORK/node$i.log" 2>&1) &
   PIDS+=($!)
   until curl -sf "http://127.0.0.1:$((18080+i))/ready" >/dev/null; do
@@ -37,6 +63,7 @@ declare -A H0
 for ((i=0; i<NODES; i++)); do H0[$i]=$(heap_used_kib "${PIDS[$i]}"); done
 
 PER=$(( N / P ))
+C0=$(cpu_by_role); T0=$(date +%s)
 for ((j=0; j<P; j++)); do
   node=$(( j % NODES ))
   (cd "$ROOT" && exec mvn -q -pl load-tests gatling:test -Dgatling.simulationClass=io.pulse.load.ConnectionCapacitySimulation \
@@ -49,16 +76,21 @@ total() { local t=0; for ((i=0; i<NODES; i++)); do t=$(( t + $(sockets $((18080+
 deadline=$(( $(date +%s) + RAMP + HOLD ))
 until [ "$(total)" -ge $(( PER * P )) ] || [ "$(date +%s)" -gt "$deadline" ]; do sleep 2; done
 sleep 10
-echo "established: $(total) of $(( PER * P ))"
+C1=$(cpu_by_role); T1=$(date +%s)
+echo "established: $(total) of $(( PER * P )) after $(( T1 - T0 )) s"
+echo "cpu while connecting: $(cpu_delta "$C0" "$C1" $(( T1 - T0 )))"
 for ((i=0; i<NODES; i++)); do
   s=$(sockets $((18080+i))); h=$(heap_used_kib "${PIDS[$i]}")
   per=$(( s > 0 ? (h - H0[$i]) * 1024 / s : 0 ))
   echo "node $i: $s sockets, live heap ${H0[$i]} -> $h KiB, $per bytes/connection, RSS $(( $(awk '/VmRSS/{print $2}' /proc/${PIDS[$i]}/status) / 1024 )) MiB"
 done
 failed=0
+C2=$(cpu_by_role); T2=$(date +%s)
 for ((j=0; j<P; j++)); do
   if wait "${GPIDS[$j]}"; then echo "load process $j: no failed requests"; else echo "load process $j: FAILURES (see $WORK/gatling$j.log)"; failed=1; fi
 done
 GPIDS=()
+C3=$(cpu_by_role); T3=$(date +%s)
+echo "cpu while holding: $(cpu_delta "$C2" "$C3" $(( T3 - T2 )))"
 echo "logs: $WORK"
 exit $failed

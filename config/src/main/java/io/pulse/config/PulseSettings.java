@@ -85,7 +85,8 @@ public record PulseSettings(
       int parallelism,
       Duration askTimeout,
       int durableBuffer,
-      int ephemeralKeys) {
+      int ephemeralKeys,
+      Duration idleTimeout) {
     static GatewaySettings from(Config c) {
       return new GatewaySettings(
           c.getString("subprotocol"),
@@ -95,7 +96,8 @@ public record PulseSettings(
           c.getInt("parallelism"),
           c.getDuration("ask-timeout"),
           c.getInt("outbound.durable-buffer"),
-          c.getInt("outbound.ephemeral-keys"));
+          c.getInt("outbound.ephemeral-keys"),
+          c.getDuration("idle-timeout"));
     }
   }
 

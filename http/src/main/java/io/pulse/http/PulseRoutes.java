@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
@@ -54,11 +55,22 @@ final class PulseRoutes extends AllDirectives {
   }
 
   Route routes() {
-    return concat(
-        path("alive", () -> get(() -> complete(StatusCodes.OK, "alive"))),
-        path("ready", () -> get(() -> onSuccess(ready(), ok -> ok ? complete(StatusCodes.OK, "ready") : complete(StatusCodes.SERVICE_UNAVAILABLE, "not ready")))),
-        devTokens(),
-        path("ws", () -> get(this::webSocket)));
+    Route all =
+        concat(
+                path("alive", () -> get(() -> complete(StatusCodes.OK, "alive"))),
+                path("ready", () -> get(() -> onSuccess(ready(), ok -> ok ? complete(StatusCodes.OK, "ready") : complete(StatusCodes.SERVICE_UNAVAILABLE, "not ready")))),
+                devTokens(),
+                path("ws", () -> get(this::webSocket)))
+            .seal();
+    return mapResponse(PulseRoutes::closeUnlessUpgraded, () -> all);
+  }
+
+  /**
+   * The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections too,
+   * closes its connection rather than leave it open and idle. Only upgraded WebSockets stay.
+   */
+  private static HttpResponse closeUnlessUpgraded(HttpResponse response) {
+    return response.status().equals(StatusCodes.SWITCHING_PROTOCOLS) ? response : response.addHeader(Connection.create("close"));
   }
 
   private CompletionStage<Boolean> ready() {

@@ -79,30 +79,38 @@ public final class ConnectionActor {
    */
   private record ConvSub(long lastSeq, ActorRef<?> fanout) {}
 
-  private record State(Set<String> watching, Map<String, ConvSub> conversations, boolean activeSinceTick) {
-    static final State INITIAL = new State(Set.of(), Map.of(), false);
+  /**
+   * {@code silentTicks}: ticks in a row without a frame from the client; at {@code idleTicks} the socket
+   * is closed.
+   */
+  private record State(Set<String> watching, Map<String, ConvSub> conversations, boolean activeSinceTick, int silentTicks) {
+    static final State INITIAL = new State(Set.of(), Map.of(), false, 0);
 
     State with(String userId) {
       Set<String> next = new HashSet<>(watching);
       next.add(userId);
-      return new State(Set.copyOf(next), conversations, activeSinceTick);
+      return new State(Set.copyOf(next), conversations, activeSinceTick, silentTicks);
     }
 
     State without(String userId) {
       Set<String> next = new HashSet<>(watching);
       next.remove(userId);
-      return new State(Set.copyOf(next), conversations, activeSinceTick);
+      return new State(Set.copyOf(next), conversations, activeSinceTick, silentTicks);
     }
 
-    State active(boolean active) {
-      return new State(watching, conversations, active);
+    State active() {
+      return new State(watching, conversations, true, 0);
+    }
+
+    State ticked() {
+      return activeSinceTick ? new State(watching, conversations, false, 0) : new State(watching, conversations, false, silentTicks + 1);
     }
 
     State conversation(String id, ConvSub sub) {
       Map<String, ConvSub> next = new HashMap<>(conversations);
       if (sub == null) next.remove(id);
       else next.put(id, sub);
-      return new State(watching, Map.copyOf(next), activeSinceTick);
+      return new State(watching, Map.copyOf(next), activeSinceTick, silentTicks);
     }
   }
 
@@ -110,9 +118,12 @@ public final class ConnectionActor {
       String userId,
       String connectionId,
       Duration heartbeatInterval,
+      Duration idleTimeout,
       Duration askTimeout,
       Function<String, RecipientRef<UserPresence.Command>> hubs,
       Function<String, RecipientRef<Conversation.Command>> conversations) {
+    // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
+    int idleTicks = (int) Math.max(1, -Math.floorDiv(-idleTimeout.toMillis(), heartbeatInterval.toMillis()));
     return Behaviors.setup(
         ctx -> {
           hubs.apply(userId).tell(new UserPresence.Heartbeat(connectionId));
@@ -131,7 +142,7 @@ public final class ConnectionActor {
                                     ctx.messageAdapter(ConversationFanout.Push.class, ConvPushed::new);
                                 Running running =
                                     new Running(
-                                        ctx, timers, userId, connectionId, askTimeout, hubs, conversations, attach.outbound(), pushes, convPushes);
+                                        ctx, timers, userId, connectionId, idleTicks, askTimeout, hubs, conversations, attach.outbound(), pushes, convPushes);
                                 return stash.unstashAll(running.behavior(State.INITIAL));
                               });
                         }
@@ -150,6 +161,7 @@ public final class ConnectionActor {
       TimerScheduler<Command> timers,
       String userId,
       String connectionId,
+      int idleTicks,
       Duration askTimeout,
       Function<String, RecipientRef<UserPresence.Command>> hubs,
       Function<String, RecipientRef<Conversation.Command>> conversations,
@@ -167,7 +179,7 @@ public final class ConnectionActor {
     }
 
     private Behavior<Command> onMessage(State state, Command msg) {
-      if (msg == ClientActive.INSTANCE) return state.activeSinceTick() ? Behaviors.same() : behavior(state.active(true));
+      if (msg == ClientActive.INSTANCE) return state.activeSinceTick() ? Behaviors.same() : behavior(state.active());
       if (msg instanceof Pushed p) return offer(PushFrames.render(p.event()));
       if (msg instanceof ConvPushed p) return onConvPushed(state, p.push());
       if (msg instanceof SubscribeConversation m) return onSubscribeConversation(state, m);
@@ -213,7 +225,12 @@ public final class ConnectionActor {
       if (state.activeSinceTick()) hubs.apply(userId).tell(new UserPresence.Heartbeat(connectionId));
       // Idempotent re-registration (no snapshot): heals subscriptions whose hub was moved or restarted.
       for (String watched : state.watching()) hubs.apply(watched).tell(new UserPresence.Watch(pushes, false));
-      return state.activeSinceTick() ? behavior(state.active(false)) : Behaviors.same();
+      State next = state.ticked();
+      if (next.silentTicks() >= idleTicks) {
+        // SocketClosed follows once the stream has closed the socket.
+        outbound.fail(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
+      }
+      return behavior(next);
     }
 
     private void onStop(State state) {

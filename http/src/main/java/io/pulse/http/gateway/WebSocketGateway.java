@@ -69,6 +69,7 @@ public final class WebSocketGateway {
                 user.userId(),
                 connectionId,
                 heartbeatInterval,
+                settings.idleTimeout(),
                 settings.askTimeout(),
                 id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
                 id -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id)),

@@ -12,6 +12,8 @@ public final class CloseCodes {
   public static final int TOO_BIG = 1009;
   /** An unexpected server error. */
   public static final int INTERNAL = 1011;
+  /** The client sent no frame for the gateway's idle timeout: reconnect, and ping every heartbeatMs. */
+  public static final int IDLE = 4001;
   /** The client read too slowly and its durable buffer overflowed: reconnect and resume with since. */
   public static final int SLOW_CONSUMER = 4008;
 }

@@ -33,7 +33,7 @@ class ConnectionActorTest {
     TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
     TestProbe<Conversation.Command> conversation = testKit.createTestProbe();
     ActorRef<ConnectionActor.Command> connection =
-        testKit.spawn(ConnectionActor.create("alice", "c-1", Duration.ofMinutes(1), Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
+        testKit.spawn(ConnectionActor.create("alice", "c-1", Duration.ofMinutes(1), Duration.ofMinutes(3), Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
     Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue =
         Source.<Outbound>queue(4).preMaterialize(testKit.system());
     queue.second().runWith(Sink.ignore(), testKit.system());

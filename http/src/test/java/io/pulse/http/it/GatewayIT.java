@@ -48,6 +48,23 @@ class GatewayIT {
     assertThat(TestNodes.get(port, "/ready").statusCode()).isEqualTo(200);
   }
 
+  /**
+   * The server has no idle timeout for connections, so plain HTTP answers (a rejection too) must close
+   * theirs: read the raw connection until the server closes it.
+   */
+  @Test
+  void plainHttpAnswersCloseTheirConnection() throws Exception {
+    for (String path : new String[] {"/alive", "/no-such-path"}) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: pulse\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        // readAllBytes returns only at end of stream: the server closed the connection after answering
+        String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(answer).startsWith(path.equals("/alive") ? "HTTP/1.1 200" : "HTTP/1.1 404").containsIgnoringCase("connection: close");
+      }
+    }
+  }
+
   @Test
   void devTokenEndpointValidatesTheUserId() {
     assertThat(TestNodes.post(port, "/api/dev/tokens", "{\"userId\":\"has space\"}").statusCode()).isEqualTo(400);

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PresenceIT {
   private static final Duration TTL = Duration.ofSeconds(2);
+  /** The short-TTL node's idle timeout: longer than any silent step of the TTL tests. */
+  private static final Duration IDLE = Duration.ofSeconds(8);
   /** Default TTL: devices that stay silent through a slow test step still count. */
   private PulseNode node;
   /** A TTL short enough to watch a silent device expire. */
@@ -26,7 +28,8 @@ class PresenceIT {
   @BeforeAll
   void start() {
     node = TestNodes.start("");
-    shortTtlNode = TestNodes.start("pulse.presence.ttl = " + TTL.toMillis() + " ms");
+    shortTtlNode =
+        TestNodes.start("pulse.presence.ttl = " + TTL.toMillis() + " ms\npulse.gateway.idle-timeout = " + IDLE.toMillis() + " ms");
     port = node.httpPort();
   }
 
@@ -77,6 +80,24 @@ class PresenceIT {
       JsonNode offline = presenceOf(watcher, alice);
       assertThat(offline.at("/data/online").asBoolean()).isFalse();
       assertThat(offline.at("/data/version").asLong()).isGreaterThan(online.at("/data/version").asLong());
+    }
+  }
+
+  @Test
+  void aSocketThatSendsNothingForTheIdleTimeoutIsClosedWith4001WhileOneThatPingsStaysOpen() {
+    int shortTtlPort = shortTtlNode.httpPort();
+    try (WsClient silent = TestNodes.connect(shortTtlPort, TestNodes.uniqueUser("quiet"));
+        WsClient talking = TestNodes.connect(shortTtlPort, TestNodes.uniqueUser("talker"))) {
+      long t0 = System.nanoTime();
+      while (!silent.isClosed() && Duration.ofNanos(System.nanoTime() - t0).compareTo(IDLE.multipliedBy(3)) < 0) {
+        assertThat(talking.call("{\"type\":\"ping\"}", Duration.ofSeconds(5)).get("type").asText()).isEqualTo("pong");
+        // one ping a second, and nothing arrives unasked meanwhile
+        talking.expectNothing(Duration.ofSeconds(1));
+      }
+      assertThat(silent.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(IDLE.minusMillis(500));
+      assertThat(talking.isClosed()).isFalse();
+      assertThat(talking.call("{\"type\":\"ping\"}", Duration.ofSeconds(5)).get("type").asText()).isEqualTo("pong");
     }
   }
 
