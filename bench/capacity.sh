@@ -91,6 +91,6 @@ for ((j=0; j<P; j++)); do
 done
 GPIDS=()
 C3=$(cpu_by_role); T3=$(date +%s)
-echo "cpu while holding: $(cpu_delta "$C2" "$C3" $(( T3 - T2 )))"
+echo "cpu while holding (processes still running at the end): $(cpu_delta "$C2" "$C3" $(( T3 - T2 )))"
 echo "logs: $WORK"
 exit $failed

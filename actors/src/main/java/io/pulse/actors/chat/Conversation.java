@@ -37,6 +37,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
 
 /**
  * One conversation, direct or group: a sharded, event-sourced entity whose journal is the
@@ -182,6 +184,20 @@ public final class Conversation
 
     static final int SENT_IDS_PER_SENDER = 64;
 
+    /**
+     * The per-member maps change on every message: persistent maps make that O(log members) instead of
+     * a copy of every member's entry (as read from a snapshot, plain maps are converted once here).
+     */
+    public State {
+      members = persistent(members);
+      receipts = persistent(receipts);
+      recentSends = persistent(recentSends);
+    }
+
+    private static <V> Map<String, V> persistent(Map<String, V> map) {
+      return map instanceof PMap<String, V> ? map : HashTreePMap.from(map);
+    }
+
     static State empty(int recentEvents) {
       return new State(null, null, Map.of(), 0, 0, null, Map.of(), Map.of(), Timeline.empty(recentEvents));
     }
@@ -195,7 +211,10 @@ public final class Conversation
     }
 
     Optional<SentId> sent(String sender, String clientMsgId) {
-      return recentSends.getOrDefault(sender, List.of()).stream().filter(s -> s.clientMsgId().equals(clientMsgId)).findFirst();
+      for (SentId s : recentSends.getOrDefault(sender, List.of())) {
+        if (s.clientMsgId().equals(clientMsgId)) return Optional.of(s);
+      }
+      return Optional.empty();
     }
 
     long unread(String userId) {
@@ -683,10 +702,13 @@ public final class Conversation
       last = new LastMessage(seq, m.sender(), m.text(), m.at());
       // The author has read their own message, and everything before it.
       receipts = with(receipts, m.sender(), new MemberReceipt(seq, seq, messages));
-      List<SentId> mine = new java.util.ArrayList<>(sends.getOrDefault(m.sender(), List.of()));
-      mine.add(new SentId(m.clientMsgId(), seq, m.at()));
-      if (mine.size() > State.SENT_IDS_PER_SENDER) mine.remove(0);
-      sends = with(sends, m.sender(), List.copyOf(mine));
+      // at most 64 ids: copying them is cheaper than any structure that shares them, and scans fast
+      List<SentId> before = sends.getOrDefault(m.sender(), List.of());
+      int keep = Math.min(before.size(), State.SENT_IDS_PER_SENDER - 1);
+      SentId[] mine = new SentId[keep + 1];
+      for (int i = 0; i < keep; i++) mine[i] = before.get(before.size() - keep + i);
+      mine[keep] = new SentId(m.clientMsgId(), seq, m.at());
+      sends = with(sends, m.sender(), java.util.Collections.unmodifiableList(java.util.Arrays.asList(mine)));
     } else if (event instanceof MessageEdited e && last != null && last.seq() == e.target()) {
       last = new LastMessage(last.seq(), last.sender(), e.text(), last.at());
     } else if (event instanceof MessageDeleted d && last != null && last.seq() == d.target()) {
@@ -702,16 +724,12 @@ public final class Conversation
     return new State(kind, title, members, seq, messages, last, receipts, sends, recent);
   }
 
+  /** The maps of a {@link State} are persistent (see its constructor): an update shares the rest. */
   private static <V> Map<String, V> with(Map<String, V> map, String key, V value) {
-    Map<String, V> next = new HashMap<>(map);
-    next.put(key, value);
-    return Map.copyOf(next);
+    return ((PMap<String, V>) map).plus(key, value);
   }
 
   private static <V> Map<String, V> without(Map<String, V> map, String key) {
-    if (!map.containsKey(key)) return map;
-    Map<String, V> next = new HashMap<>(map);
-    next.remove(key);
-    return Map.copyOf(next);
+    return ((PMap<String, V>) map).minus(key);
   }
 }

@@ -779,6 +779,29 @@ class ConversationTest {
   // ---- recovery ---------------------------------------------------------------------------------------
 
   @Test
+  void aResendIsRecognisedWithinTheSendersLast64IdsAndTheOldestFallOut() {
+    createTeam();
+    Conversation.SendAck first = sent("alice", "a-1", "one");
+    Conversation.SendAck second = sent("alice", "a-2", "two");
+    for (int i = 3; i <= 65; i++) sent("alice", "a-" + i, "m" + i);
+    sent("bob", "b-1", "bob's own ids do not push alice's out");
+
+    var recent = send("alice", "a-2", "two");
+    assertThat(recent.hasNoEvents()).isTrue();
+    assertThat(recent.reply().getValue().seq()).isEqualTo(second.seq());
+    assertThat(send("alice", "a-65", "m65").hasNoEvents()).isTrue();
+
+    // 65 ids later, the first is no longer remembered: a resend of it is a new message
+    var evicted = send("alice", "a-1", "one");
+    assertThat(evicted.hasNoEvents()).isFalse();
+    assertThat(evicted.reply().getValue().seq()).isGreaterThan(first.seq());
+    // and after a restart the window is the same
+    conversation.restart();
+    assertThat(send("alice", "a-3", "m3").hasNoEvents()).isTrue();
+    assertThat(send("alice", "a-2", "two").hasNoEvents()).isFalse();
+  }
+
+  @Test
   void aRestartRecoversSeqMembersReceiptsAndResendIds() {
     createTeam();
     assertThat(add("alice", "dave", Role.ADMIN).isSuccess()).isTrue();

@@ -57,6 +57,31 @@ class TimelineTest {
   }
 
   @Test
+  void aLongRunAcrossManyChunksKeepsExactlyTheNewestAndOldVersionsStayIntact() {
+    Timeline t = Timeline.empty(100);
+    List<Timeline> versions = new ArrayList<>();
+    for (long s = 1; s <= 1_000; s++) {
+      t = t.append(message(s));
+      if (s % 97 == 0) versions.add(t);
+    }
+    List<Long> expected = new ArrayList<>();
+    for (long s = 901; s <= 1_000; s++) expected.add(s);
+    assertThat(seqs(t.entries())).isEqualTo(expected);
+    assertThat(t.find(901)).get().extracting(Timeline.Entry::seq).isEqualTo(901L);
+    assertThat(t.find(900)).isEmpty();
+    assertThat(t.find(1_000)).get().extracting(Timeline.Entry::seq).isEqualTo(1_000L);
+    assertThat(seqs(t.before(950, 3))).containsExactly(947L, 948L, 949L);
+    // every earlier version still holds what it held when it was the newest
+    for (Timeline v : versions) {
+      long last = v.entries().get(v.entries().size() - 1).seq();
+      assertThat(v.entries()).hasSize((int) Math.min(100, last));
+      assertThat(v.firstSeq(last + 1)).isEqualTo(Math.max(1, last - 99));
+    }
+    // and a copy made from a plain list (as after a snapshot) is the same timeline
+    assertThat(new Timeline(100, new ArrayList<>(t.entries())).entries()).isEqualTo(t.entries());
+  }
+
+  @Test
   void aCapacityOfOneKeepsOnlyTheLast() {
     assertThat(seqs(messages(1, 3).entries())).containsExactly(3L);
   }
