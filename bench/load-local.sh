@@ -13,7 +13,9 @@ WORK=$(mktemp -d /tmp/pulse-load.XXXXXX)
 export PULSE_HTTP_PORT=${PULSE_HTTP_PORT:-18180} PULSE_REMOTE_PORT=${PULSE_REMOTE_PORT:-25620}
 export PULSE_CASSANDRA_PORT=${PULSE_CASSANDRA_PORT:-19142} PULSE_CASSANDRA_STORAGE_PORT=${PULSE_CASSANDRA_STORAGE_PORT:-17100}
 export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
-(cd "$WORK" && exec java -jar "$ROOT/http/target/pulse-node.jar" >"$WORK/node.log" 2>&1) &
+# a copy, so that a build during the run cannot change the classes under the running node
+cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
+(cd "$WORK" && exec java -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
 NODE=$!
 trap 'kill $NODE 2>/dev/null; wait $NODE 2>/dev/null; echo "node log: $WORK/node.log"' EXIT
 until curl -sf "http://127.0.0.1:$PULSE_HTTP_PORT/ready" >/dev/null; do
