@@ -214,10 +214,19 @@ public final class ConnectionActor {
       QueueOfferResult result = outbound.offer(frame);
       if (result instanceof QueueOfferResult.Dropped$) {
         // The buffer in front of the socket is full: close so the client resumes, rather than lose a frame.
-        outbound.fail(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
+        close(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
       }
       // Otherwise enqueued, or the socket is already closing (SocketClosed follows): nothing to do.
       return Behaviors.same();
+    }
+
+    /** Closes the socket with {@code reason}; a socket already closing (its queue completed) is left as it is. */
+    private void close(CloseWith reason) {
+      try {
+        outbound.fail(reason);
+      } catch (IllegalStateException alreadyCompleted) {
+        // the stream ended first: SocketClosed is on its way
+      }
     }
 
     private Behavior<Command> onTick(State state) {
@@ -226,10 +235,8 @@ public final class ConnectionActor {
       // Idempotent re-registration (no snapshot): heals subscriptions whose hub was moved or restarted.
       for (String watched : state.watching()) hubs.apply(watched).tell(new UserPresence.Watch(pushes, false));
       State next = state.ticked();
-      if (next.silentTicks() >= idleTicks) {
-        // SocketClosed follows once the stream has closed the socket.
-        outbound.fail(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
-      }
+      // Once: later ticks may come before SocketClosed does.
+      if (next.silentTicks() == idleTicks) close(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
       return behavior(next);
     }
 

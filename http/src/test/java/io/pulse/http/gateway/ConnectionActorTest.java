@@ -54,4 +54,31 @@ class ConnectionActorTest {
     connection.tell(new ConnectionActor.Unsubscribe("bob", unsubscribed.ref()));
     assertThat(unsubscribed.receiveMessage()).isTrue();
   }
+
+  @Test
+  void aSilentClientIsClosedOnceWith4001AndLaterTicksLeaveTheActorRunning() {
+    TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
+    TestProbe<Conversation.Command> conversation = testKit.createTestProbe();
+    // ticks every 50 ms; silent for 150 ms (3 ticks) closes
+    ActorRef<ConnectionActor.Command> connection =
+        testKit.spawn(ConnectionActor.create("carol", "c-2", Duration.ofMillis(50), Duration.ofMillis(150), Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
+    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue =
+        Source.<Outbound>queue(4).preMaterialize(testKit.system());
+    java.util.concurrent.CompletionStage<java.util.List<Outbound>> socket = queue.second().runWith(Sink.seq(), testKit.system());
+    connection.tell(new ConnectionActor.Attach(queue.first()));
+
+    Throwable closed =
+        org.assertj.core.api.Assertions.catchThrowable(() -> socket.toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS));
+    assertThat(closed).hasCauseInstanceOf(io.pulse.http.ws.CloseWith.class);
+    assertThat(((io.pulse.http.ws.CloseWith) closed.getCause()).code()).isEqualTo(io.pulse.http.ws.CloseCodes.IDLE);
+
+    // the socket has not told the actor yet; ticks go on past the limit and must not fail the actor
+    TestProbe<Done> subscribed = testKit.createTestProbe();
+    for (int i = 0; i < 5; i++) {
+      connection.tell(new ConnectionActor.Subscribe("dave" + i, subscribed.ref()));
+      subscribed.expectMessage(Duration.ofSeconds(3), Done.getInstance());
+      // a tick or more passes between two of these: a probe's silence, not a sleep
+      subscribed.expectNoMessage(Duration.ofMillis(60));
+    }
+  }
 }
