@@ -25,15 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.settings.ServerSettings;
-import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +74,9 @@ public final class PulseNode implements AutoCloseable {
                 settings.gateway().subprotocol(),
                 connections);
         ServerBinding binding =
-            bind(system, settings.http().host(), settings.http().port(), routes.routes().flow(system))
+            Http.get(system)
+                .newServerAt(settings.http().host(), settings.http().port())
+                .bind(routes.routes())
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS)
                 .addToCoordinatedShutdown(Duration.ofSeconds(5), system);
@@ -138,31 +132,6 @@ public final class PulseNode implements AutoCloseable {
   public ActorSystem<Void> system() {
     return system;
   }
-
-  /**
-   * Binds like Pekko HTTP's {@code bind}, with one difference: the stream that accepts connections
-   * runs on its own dispatcher. Pekko accepts one connection per round trip between the TCP listener
-   * and that stream; on a default dispatcher saturated by sockets and entities the round trips queue,
-   * the accept rate collapses, the kernel's accept queue overflows, and new clients wait for SYN
-   * retransmits (tens of seconds) while the node still serves everyone already connected.
-   */
-  private static CompletionStage<ServerBinding> bind(
-      ActorSystem<?> system, String host, int port, Flow<HttpRequest, HttpResponse, NotUsed> handler) {
-    Materializer materializer = Materializer.matFromSystem(system);
-    int maxConnections = ServerSettings.create(system.classicSystem()).getMaxConnections();
-    // completes when the connection ends, so that at most max-connections are handled at once
-    Flow<HttpRequest, HttpResponse, CompletionStage<Done>> tracked =
-        handler.watchTermination((notUsed, done) -> done.handle((d, e) -> Done.getInstance()));
-    return Http.get(system)
-        .newServerAt(host, port)
-        .connectionSource()
-        .mapAsyncUnordered(maxConnections, connection -> connection.handleWith(tracked, materializer))
-        .to(Sink.ignore())
-        .withAttributes(ActorAttributes.dispatcher(ACCEPT_DISPATCHER))
-        .run(materializer);
-  }
-
-  private static final String ACCEPT_DISPATCHER = "pulse.http-accept-dispatcher";
 
   /** Leaves the cluster, closes sockets and unbinds through CoordinatedShutdown, then stops Cassandra. */
   public CompletionStage<Done> stop() {

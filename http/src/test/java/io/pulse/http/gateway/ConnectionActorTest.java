@@ -28,14 +28,22 @@ class ConnectionActorTest {
     testKit.shutdownTestKit();
   }
 
+  /** A connection actor whose presence hub is {@code hub} (a probe of the test's own) and whose conversations are a probe. */
+  private ActorRef<ConnectionActor.Command> connection(String user, Duration heartbeat, Duration idle, TestProbe<UserPresence.Command> hub) {
+    TestProbe<Conversation.Command> conversation = testKit.createTestProbe();
+    return testKit.spawn(ConnectionActor.create(user, "c-" + user, heartbeat, idle, Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
+  }
+
+  /** A socket's outbound queue, and its source not yet run. */
+  private Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> socketQueue() {
+    return Source.<Outbound>queue(4).preMaterialize(testKit.system());
+  }
+
   @Test
   void aPushAfterTheSocketsQueueCompletedIsIgnoredAndTheActorCarriesOn() {
     TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
-    TestProbe<Conversation.Command> conversation = testKit.createTestProbe();
-    ActorRef<ConnectionActor.Command> connection =
-        testKit.spawn(ConnectionActor.create("alice", "c-1", Duration.ofMinutes(1), Duration.ofMinutes(3), Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
-    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue =
-        Source.<Outbound>queue(4).preMaterialize(testKit.system());
+    ActorRef<ConnectionActor.Command> connection = connection("alice", Duration.ofMinutes(1), Duration.ofMinutes(3), hub);
+    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue = socketQueue();
     queue.second().runWith(Sink.ignore(), testKit.system());
     queue.first().complete(); // the socket is closing
     connection.tell(new ConnectionActor.Attach(queue.first()));
@@ -57,13 +65,9 @@ class ConnectionActorTest {
 
   @Test
   void aSilentClientIsClosedOnceWith4001AndLaterTicksLeaveTheActorRunning() {
-    TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
-    TestProbe<Conversation.Command> conversation = testKit.createTestProbe();
     // ticks every 50 ms; silent for 150 ms (3 ticks) closes
-    ActorRef<ConnectionActor.Command> connection =
-        testKit.spawn(ConnectionActor.create("carol", "c-2", Duration.ofMillis(50), Duration.ofMillis(150), Duration.ofSeconds(3), id -> hub.ref(), id -> conversation.ref()));
-    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue =
-        Source.<Outbound>queue(4).preMaterialize(testKit.system());
+    ActorRef<ConnectionActor.Command> connection = connection("carol", Duration.ofMillis(50), Duration.ofMillis(150), testKit.createTestProbe());
+    Pair<BoundedSourceQueue<Outbound>, Source<Outbound, org.apache.pekko.NotUsed>> queue = socketQueue();
     java.util.concurrent.CompletionStage<java.util.List<Outbound>> socket = queue.second().runWith(Sink.seq(), testKit.system());
     connection.tell(new ConnectionActor.Attach(queue.first()));
 
