@@ -1,5 +1,7 @@
 package io.pulse.actors.chat;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pulse.actors.TestConfigs;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +147,28 @@ class ChatSerializationTest {
             new Inbox.State(List.of("c2", "c1")),
             new Inbox.Conversations(List.of("c2", "c1")),
             new Inbox.Conversations(List.of())));
+  }
+
+  /** As after recovery from a snapshot: the restored state (plain maps and lists) takes new events alike. */
+  @Test
+  void aStateReadBackFromItsSnapshotKeepsTakingEvents() {
+    Conversation.State original = Conversation.State.empty(3);
+    for (Conversation.Event e : everyEvent()) original = Conversation.apply(original, e);
+    Conversation.State restored = serialization.verifySerialization(original, true);
+    List<Conversation.Event> more =
+        List.of(
+            new Conversation.MemberAdded("dave", Role.MEMBER, "alice", 9L),
+            new Conversation.MessageSent("dave", "d-1", "hi", 10L),
+            new Conversation.MessageSent("alice", "c-2", "again", 11L),
+            new Conversation.Read("dave", 11, 2, 12L),
+            new Conversation.MemberRemoved("bob", "alice", 13L));
+    for (Conversation.Event e : more) {
+      original = Conversation.apply(original, e);
+      restored = Conversation.apply(restored, e);
+    }
+    assertThat(restored).isEqualTo(original);
+    assertThat(restored.sent("alice", "c-2")).isPresent();
+    assertThat(restored.recent().entries()).hasSize(3);
   }
 
   @Test
