@@ -135,17 +135,13 @@ public final class PersistenceBenchmark {
 
   /** The node's default profile pointed at the benchmark's Cassandra, with a free remoting port; no HTTP. */
   private static String nodeOverrides(int nativePort, int arteryPort) {
-    return """
-        pulse.cassandra.host = "%s"
-        pulse.cassandra.port = %d
-        pulse.cassandra.keyspace = "%s"
-        pulse.cassandra.embedded.enabled = false
-        pulse.cassandra.apply-schema = false
+    return PulseConfig.externalCassandra(HOST, nativePort, KEYSPACE)
+        + """
         pekko.remote.artery.canonical.hostname = "%s"
         pekko.remote.artery.canonical.port = %d
         pekko.cluster.jmx.enabled = off
         """
-        .formatted(HOST, nativePort, KEYSPACE, HOST, arteryPort);
+            .formatted(HOST, arteryPort);
   }
 
   // ---- the two phases ----------------------------------------------------------------------------------------

@@ -28,4 +28,19 @@ public final class PulseConfig {
             .withFallback(ConfigFactory.parseResourcesAnySyntax(profileResource));
     return ConfigFactory.load(unresolved);
   }
+
+  /**
+   * HOCON overrides that point a node at a Cassandra already running at {@code host:port} (tests,
+   * benchmarks): the node neither starts its own nor applies the schema.
+   */
+  public static String externalCassandra(String host, int port, String keyspace) {
+    return """
+        pulse.cassandra.host = "%s"
+        pulse.cassandra.port = %d
+        pulse.cassandra.keyspace = "%s"
+        pulse.cassandra.embedded.enabled = false
+        pulse.cassandra.apply-schema = false
+        """
+        .formatted(host, port, keyspace);
+  }
 }

@@ -80,37 +80,41 @@ public final class ConnectionActor {
   private record ConvSub(long lastSeq, ActorRef<?> fanout) {}
 
   /**
-   * {@code silentTicks}: ticks in a row without a frame from the client; at {@code idleTicks} the socket
-   * is closed.
+   * {@code ticksSinceFrame}: 0 while the client has sent a frame since the last tick (it is active);
+   * each tick adds one. A new socket starts at 1: it has been heard by nothing but its upgrade.
    */
-  private record State(Set<String> watching, Map<String, ConvSub> conversations, boolean activeSinceTick, int silentTicks) {
-    static final State INITIAL = new State(Set.of(), Map.of(), false, 0);
+  private record State(Set<String> watching, Map<String, ConvSub> conversations, int ticksSinceFrame) {
+    static final State INITIAL = new State(Set.of(), Map.of(), 1);
+
+    boolean activeSinceTick() {
+      return ticksSinceFrame == 0;
+    }
 
     State with(String userId) {
       Set<String> next = new HashSet<>(watching);
       next.add(userId);
-      return new State(Set.copyOf(next), conversations, activeSinceTick, silentTicks);
+      return new State(Set.copyOf(next), conversations, ticksSinceFrame);
     }
 
     State without(String userId) {
       Set<String> next = new HashSet<>(watching);
       next.remove(userId);
-      return new State(Set.copyOf(next), conversations, activeSinceTick, silentTicks);
+      return new State(Set.copyOf(next), conversations, ticksSinceFrame);
     }
 
     State active() {
-      return new State(watching, conversations, true, 0);
+      return new State(watching, conversations, 0);
     }
 
     State ticked() {
-      return activeSinceTick ? new State(watching, conversations, false, 0) : new State(watching, conversations, false, silentTicks + 1);
+      return new State(watching, conversations, ticksSinceFrame + 1);
     }
 
     State conversation(String id, ConvSub sub) {
       Map<String, ConvSub> next = new HashMap<>(conversations);
       if (sub == null) next.remove(id);
       else next.put(id, sub);
-      return new State(watching, Map.copyOf(next), activeSinceTick, silentTicks);
+      return new State(watching, Map.copyOf(next), ticksSinceFrame);
     }
   }
 
@@ -235,8 +239,9 @@ public final class ConnectionActor {
       // Idempotent re-registration (no snapshot): heals subscriptions whose hub was moved or restarted.
       for (String watched : state.watching()) hubs.apply(watched).tell(new UserPresence.Watch(pushes, false));
       State next = state.ticked();
-      // Once: later ticks may come before SocketClosed does.
-      if (next.silentTicks() == idleTicks) close(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
+      // Once: later ticks may come before SocketClosed does. The tick that ends the last active
+      // interval does not count as silence.
+      if (next.ticksSinceFrame() == idleTicks + 1) close(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
       return behavior(next);
     }
 

@@ -56,24 +56,17 @@ public final class CassandraExtension implements BeforeAllCallback {
     return running().cassandra().port();
   }
 
-  /**
-   * HOCON that points a node at this Cassandra, for {@code PulseConfig.load(overrides)}: the node neither starts
-   * its own Cassandra nor applies the schema.
-   */
   /** A plain driver session to the shared node, for tests that read or write tables directly. */
   public static CqlSession openSession() {
     return Cql.open(host(), port(), DATACENTER, Duration.ofSeconds(10), Duration.ofSeconds(10));
   }
 
+  /**
+   * HOCON that points a node at this Cassandra, for {@code PulseConfig.load(overrides)}: the node neither starts
+   * its own Cassandra nor applies the schema.
+   */
   public static String configOverrides() {
-    return """
-        pulse.cassandra.host = "%s"
-        pulse.cassandra.port = %d
-        pulse.cassandra.keyspace = "%s"
-        pulse.cassandra.embedded.enabled = false
-        pulse.cassandra.apply-schema = false
-        """
-        .formatted(host(), port(), KEYSPACE);
+    return io.pulse.config.PulseConfig.externalCassandra(host(), port(), KEYSPACE);
   }
 
   private static Node running() {
