@@ -9,39 +9,23 @@ import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings.ChatSettings;
 import io.pulse.config.PulseSettings.GatewaySettings;
 import io.pulse.http.auth.AuthenticatedUser;
-import io.pulse.http.ws.CloseCodes;
-import io.pulse.http.ws.CloseWith;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.http.javadsl.model.ws.TextMessage;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.StreamLimitReachedException;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 
 /**
- * Builds the stream behind one WebSocket. Inbound frames flow through read (size limit) → parse and
- * validate → rate-limit → authorise and ask the entity, with bounded parallelism, so a flood from one
- * client backs up into its own TCP socket. Replies and pushed events share one bounded outbound
- * buffer ({@link OutboundBuffer}).
+ * Builds the stream behind one WebSocket: a {@link ConnectionStage} (the whole per-socket side of
+ * Pulse, one operator) and the entity requests it delegates.
  */
 public final class WebSocketGateway {
   private final ActorSystem<?> system;
@@ -49,7 +33,7 @@ public final class WebSocketGateway {
   private final ChatSettings chat;
   private final Duration heartbeatInterval;
   private final ClusterSharding sharding;
-  private final Materializer materializer;
+  private final ConnectionStage.Requests requests = new EntityRequests();
 
   public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl) {
     this.system = system;
@@ -58,203 +42,44 @@ public final class WebSocketGateway {
     // three chances to refresh presence within one TTL
     this.heartbeatInterval = presenceTtl.dividedBy(3);
     this.sharding = ClusterSharding.get(system);
-    this.materializer = Materializer.matFromSystem(system);
   }
 
   public Flow<Message, Message, NotUsed> handler(AuthenticatedUser user) {
     String connectionId = UUID.randomUUID().toString();
-    ActorRef<ConnectionActor.Command> connection =
-        system.systemActorOf(
-            ConnectionActor.create(
-                user.userId(),
-                connectionId,
-                heartbeatInterval,
-                settings.idleTimeout(),
-                settings.askTimeout(),
-                id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
-                id -> sharding.entityRefFor(Conversation.ENTITY_TYPE_KEY, id)),
-            "ws-" + connectionId,
-            Props.empty());
-    // Materialized inside this connection's stream (no stream of its own): handed to the actor that pushes into it.
-    Source<Outbound, NotUsed> pushes =
-        Source.<Outbound>queue(settings.durableBuffer() + settings.ephemeralKeys())
-            .mapMaterializedValue(
-                queue -> {
-                  connection.tell(new ConnectionActor.Attach(queue));
-                  return NotUsed.getInstance();
-                });
-
-    // Few operators on purpose: every operator of every socket's stream is memory held for its lifetime.
-    Flow<Message, Outbound, NotUsed> replies =
-        Flow.<Message>create()
-            .mapAsync(1, this::readText)
-            .statefulMap(
-                () -> Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst()),
-                (inbound, text) -> {
-                  connection.tell(ConnectionActor.ClientActive.INSTANCE);
-                  return inbound.admit(text, System.nanoTime());
-                },
-                inbound -> java.util.Optional.empty())
-            .mapAsync(settings.parallelism(), admitted -> handle(user, connection, admitted));
-
     Map<String, Object> welcome = new LinkedHashMap<>();
     welcome.put("userId", user.userId());
     welcome.put("connectionId", connectionId);
     welcome.put("protocol", settings.subprotocol());
     welcome.put("maxFrameBytes", settings.maxFrameBytes());
     welcome.put("heartbeatMs", heartbeatInterval.toMillis());
-    Outbound first = Outbound.durable(FrameCodec.welcome(welcome));
-
-    return replies
-        .merge(pushes, true)
-        .via(new OutboundBuffer(settings.durableBuffer(), settings.ephemeralKeys(), first))
-        .<Message>map(
-            o -> {
-              if (o.close() != null) throw o.close();
-              // The server's own message type, so no conversion stage is needed on the way out.
-              return new org.apache.pekko.http.scaladsl.model.ws.TextMessage.Strict(o.json());
-            })
-        .watchTermination(
-            (mat, done) -> {
-              done.whenComplete((d, e) -> connection.tell(ConnectionActor.SocketClosed.INSTANCE));
-              return mat;
-            });
+    ConnectionStage.Session session =
+        new ConnectionStage.Session(
+            user,
+            connectionId,
+            Outbound.durable(FrameCodec.welcome(welcome)),
+            heartbeatInterval,
+            id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
+            this::conversation,
+            requests,
+            system.scheduler());
+    return Flow.fromGraph(new ConnectionStage(session, settings, chat));
   }
 
-  /** A text frame's content, or a marker for a binary one; an oversized frame closes with 1009. */
-  private record Text(String text, boolean binary, boolean oversized) {
-    static final Text BINARY = new Text(null, true, false);
-    static final Text OVERSIZED = new Text(null, false, true);
+  /** The frames entities answer: profiles and chat. */
+  private final class EntityRequests implements ConnectionStage.Requests {
+    @Override
+    public CompletionStage<Outbound> answer(AuthenticatedUser user, ClientFrame frame) {
+      return dispatch(user, frame);
+    }
 
-    static Text of(String text) {
-      return new Text(text, false, false);
+    @Override
+    public ProtocolError error(String ref, Throwable failure) {
+      return toError(ref, failure);
     }
   }
 
-  private record Admitted(FrameCodec.Parsed parsed, TokenBucket.Taken taken) {
-    static final Admitted OVERSIZED = new Admitted(null, null);
-    /** A frame after an oversized one: the socket is closing, it is not read. */
-    static final Admitted IGNORED = new Admitted(null, null);
-  }
-
-  /**
-   * Per-connection inbound state: the frame rate limit, the message send limit, and whether an
-   * oversized frame has closed the door.
-   */
-  private record Inbound(TokenBucket frames, TokenBucket sends, boolean closing) {
-    static Inbound start(double perSecond, int burst, double sendsPerSecond, int sendBurst) {
-      long now = System.nanoTime();
-      return new Inbound(TokenBucket.full(perSecond, burst, now), TokenBucket.full(sendsPerSecond, sendBurst, now), false);
-    }
-
-    Pair<Inbound, Admitted> admit(Text text, long now) {
-      if (closing) return Pair.create(this, Admitted.IGNORED);
-      if (text.oversized()) return Pair.create(new Inbound(frames, sends, true), Admitted.OVERSIZED);
-      FrameCodec.Parsed parsed = text.binary() ? null : FrameCodec.parse(text.text());
-      TokenBucket.Taken taken = frames.take(now);
-      if (taken.granted() && parsed instanceof FrameCodec.Ok ok && ok.frame() instanceof ClientFrame.ConvSend) {
-        TokenBucket.Taken send = sends.take(now);
-        return Pair.create(new Inbound(taken.bucket(), send.bucket(), false), new Admitted(parsed, send));
-      }
-      return Pair.create(new Inbound(taken.bucket(), sends, false), new Admitted(parsed, taken));
-    }
-  }
-
-  private CompletionStage<Text> readText(Message message) {
-    int max = settings.maxFrameBytes();
-    if (message.isText()) {
-      TextMessage text = message.asTextMessage();
-      if (text.isStrict()) {
-        String s = text.getStrictText();
-        return CompletableFuture.completedFuture(utf8Length(s) > max ? Text.OVERSIZED : Text.of(s));
-      }
-      return text.getStreamedText()
-          .limitWeighted(max, s -> (long) utf8Length(s))
-          .runFold(new StringBuilder(), StringBuilder::append, materializer)
-          .thenApply(sb -> Text.of(sb.toString()))
-          .exceptionallyCompose(WebSocketGateway::oversizedOrFailed);
-    }
-    // Binary frames are not part of the protocol; drain them (bounded) and answer with an error.
-    return message.asBinaryMessage()
-        .getStreamedData()
-        .limitWeighted(max, b -> (long) b.size())
-        .runWith(Sink.ignore(), materializer)
-        .thenApply(d -> Text.BINARY)
-        .exceptionallyCompose(WebSocketGateway::oversizedOrFailed);
-  }
-
-  private static CompletionStage<Text> oversizedOrFailed(Throwable e) {
-    return unwrap(e) instanceof StreamLimitReachedException
-        ? CompletableFuture.completedFuture(Text.OVERSIZED)
-        : CompletableFuture.failedFuture(unwrap(e));
-  }
-
-  private CloseWith tooBig() {
-    return new CloseWith(CloseCodes.TOO_BIG, "frame larger than " + settings.maxFrameBytes() + " bytes");
-  }
-
-  private CompletionStage<Outbound> handle(AuthenticatedUser user, ActorRef<ConnectionActor.Command> connection, Admitted admitted) {
-    if (admitted == Admitted.OVERSIZED) return CompletableFuture.completedFuture(Outbound.closeAfterPending(tooBig()));
-    // mapAsync drops an element whose stage completes with null
-    if (admitted == Admitted.IGNORED) return CompletableFuture.completedFuture(null);
-    FrameCodec.Parsed parsed = admitted.parsed();
-    String ref = parsed instanceof FrameCodec.Ok ok ? ok.frame().ref() : parsed instanceof FrameCodec.Failed f ? f.error().ref() : null;
-    if (!admitted.taken().granted()) {
-      return done(
-          new ProtocolError(ref, ErrorCode.RATE_LIMITED, "too many frames; retry later", admitted.taken().retryAfterMs()));
-    }
-    if (parsed == null) return done(ProtocolError.of(null, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported"));
-    if (parsed instanceof FrameCodec.Failed failed) return done(failed.error());
-    ClientFrame frame = ((FrameCodec.Ok) parsed).frame();
-    CompletionStage<Outbound> answer;
-    try {
-      answer = dispatch(user, connection, frame);
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    return answer.exceptionally(e -> Outbound.durable(FrameCodec.error(toError(frame.ref(), unwrap(e)))));
-  }
-
-  private CompletionStage<Outbound> dispatch(AuthenticatedUser user, ActorRef<ConnectionActor.Command> connection, ClientFrame frame) {
+  private CompletionStage<Outbound> dispatch(AuthenticatedUser user, ClientFrame frame) {
     Duration timeout = settings.askTimeout();
-    if (frame instanceof ClientFrame.Ping p) {
-      return CompletableFuture.completedFuture(Outbound.durable(FrameCodec.pong(p.ref())));
-    }
-    if (frame instanceof ClientFrame.Subscribe s && s.topic().isConversation()) {
-      CompletionStage<Conversation.Subscribed> subscribed =
-          AskPattern.<ConnectionActor.Command, StatusReply<Conversation.Subscribed>>ask(
-                  connection,
-                  replyTo -> new ConnectionActor.SubscribeConversation(s.topic().id(), s.since(), replyTo),
-                  timeout.multipliedBy(2),
-                  system.scheduler())
-              .thenCompose(WebSocketGateway::unwrapStatus);
-      return subscribed.thenApply(
-          ok -> reply(s.ref(), Map.of("topic", s.topic().name(), "subscribed", true, "lastSeq", ok.lastSeq())));
-    }
-    if (frame instanceof ClientFrame.Unsubscribe u && u.topic().isConversation()) {
-      CompletionStage<Boolean> removed =
-          AskPattern.ask(
-              connection, replyTo -> new ConnectionActor.UnsubscribeConversation(u.topic().id(), replyTo), timeout, system.scheduler());
-      return removed.thenApply(
-          wasSubscribed ->
-              wasSubscribed
-                  ? reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false))
-                  : Outbound.durable(FrameCodec.error(ProtocolError.of(u.ref(), ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.topic().name()))));
-    }
-    if (frame instanceof ClientFrame.Subscribe s) {
-      CompletionStage<Done> subscribed =
-          AskPattern.ask(connection, replyTo -> new ConnectionActor.Subscribe(s.topic().id(), replyTo), timeout, system.scheduler());
-      return subscribed.thenApply(d -> reply(s.ref(), Map.of("topic", s.topic().name(), "subscribed", true)));
-    }
-    if (frame instanceof ClientFrame.Unsubscribe u) {
-      CompletionStage<Boolean> removed =
-          AskPattern.ask(connection, replyTo -> new ConnectionActor.Unsubscribe(u.topic().id(), replyTo), timeout, system.scheduler());
-      return removed.thenApply(
-          wasSubscribed ->
-              wasSubscribed
-                  ? reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false))
-                  : Outbound.durable(FrameCodec.error(ProtocolError.of(u.ref(), ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.topic().name()))));
-    }
     if (frame instanceof ClientFrame.UpdateProfile up) {
       if (up.userId() != null && !up.userId().equals(user.userId())) {
         return done(ProtocolError.of(up.ref(), ErrorCode.FORBIDDEN, "you can only update your own profile"));
@@ -396,10 +221,6 @@ public final class WebSocketGateway {
     return m;
   }
 
-  private static <T> CompletionStage<T> unwrapStatus(StatusReply<T> reply) {
-    return reply.isSuccess() ? CompletableFuture.completedFuture(reply.getValue()) : CompletableFuture.failedFuture(reply.getError());
-  }
-
   private static Outbound reply(String ref, Object data) {
     return Outbound.durable(FrameCodec.reply(ref, data));
   }
@@ -418,11 +239,6 @@ public final class WebSocketGateway {
     }
     system.log().warn("Frame failed for ref {}", ref, e);
     return ProtocolError.of(ref, ErrorCode.INTERNAL, "internal error");
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    while (e instanceof CompletionException && e.getCause() != null) e = e.getCause();
-    return e;
   }
 
   /** UTF-8 length without allocating a byte array per frame. */

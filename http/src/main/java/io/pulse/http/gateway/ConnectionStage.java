@@ -1,0 +1,520 @@
+package io.pulse.http.gateway;
+
+import io.pulse.actors.chat.Conversation;
+import io.pulse.actors.chat.ConversationFanout;
+import io.pulse.actors.user.UserPresence;
+import io.pulse.config.PulseSettings.ChatSettings;
+import io.pulse.config.PulseSettings.GatewaySettings;
+import io.pulse.http.auth.AuthenticatedUser;
+import io.pulse.http.ws.CloseCodes;
+import io.pulse.http.ws.CloseWith;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Terminated;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.StreamLimitReachedException;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Everything Pulse keeps for one WebSocket, in one stream operator: inbound frames flow through read
+ * (size limit) → parse and validate → rate-limit → answer (asking entities, at most {@code parallelism}
+ * at once, answers in frame order); answers and pushed events share one bounded {@link OutboundQueue};
+ * and the operator's own actor is the connection's address in the cluster, to which presence hubs and
+ * conversations push.
+ *
+ * <p>One operator and no actor of its own on purpose: tens of thousands of these live on a node, every
+ * operator is memory held for a socket's lifetime, and every hop between an actor and a stream is a
+ * thread hop per delivered frame. Its timer keeps the user's presence alive while the client is
+ * active, re-registers presence watches so they heal after a hub moves, and closes a silent socket.
+ */
+public final class ConnectionStage extends GraphStage<FlowShape<Message, Message>> {
+
+  /** What the connection asks of entities for the frames it does not answer itself. */
+  public interface Requests {
+    /** The answer to {@code frame}; a failed stage is turned into an error frame by {@link #error}. */
+    CompletionStage<Outbound> answer(AuthenticatedUser user, ClientFrame frame);
+
+    ProtocolError error(String ref, Throwable failure);
+  }
+
+  /** Who is connected, and the entities the connection talks to. */
+  public record Session(
+      AuthenticatedUser user,
+      String connectionId,
+      Outbound welcome,
+      Duration heartbeatInterval,
+      Function<String, RecipientRef<UserPresence.Command>> hubs,
+      Function<String, RecipientRef<Conversation.Command>> conversations,
+      Requests requests,
+      Scheduler scheduler) {}
+
+  private static final Object TICK = "tick";
+
+  private record ResubscribeKey(String conversationId) {}
+
+  /**
+   * One followed conversation: the last seq forwarded ({@code -1}: none yet, take the next as the
+   * start) and the live side being watched (null until subscribed).
+   */
+  private record ConvSub(long lastSeq, ActorRef fanout) {}
+
+  private record ConvSubscribed(
+      String conversationId, Conversation.Subscribed subscribed, Throwable failure, CompletableFuture<Outbound> reply, String ref, String topic) {}
+
+  private final Session session;
+  private final GatewaySettings settings;
+  private final ChatSettings chat;
+  private final int idleTicks;
+  private final Inlet<Message> in = Inlet.create("Connection.in");
+  private final Outlet<Message> out = Outlet.create("Connection.out");
+  private final FlowShape<Message, Message> shape = FlowShape.of(in, out);
+
+  public ConnectionStage(Session session, GatewaySettings settings, ChatSettings chat) {
+    this.session = session;
+    this.settings = settings;
+    this.chat = chat;
+    // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
+    this.idleTicks =
+        (int) Math.max(1, -Math.floorDiv(-settings.idleTimeout().toMillis(), session.heartbeatInterval().toMillis()));
+  }
+
+  @Override
+  public FlowShape<Message, Message> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+    return new Logic();
+  }
+
+  private final class Logic extends TimerGraphStageLogic {
+    // Stage-local state: touched only by this operator's own callbacks, one at a time.
+    private final OutboundQueue queue = new OutboundQueue(settings.durableBuffer(), settings.ephemeralKeys());
+    /** Answers in the order their frames came, each done or still waiting for an entity. */
+    private final ArrayDeque<CompletableFuture<Outbound>> answers = new ArrayDeque<>();
+    private final Set<String> watching = new HashSet<>();
+    private final Map<String, ConvSub> followed = new HashMap<>();
+    private Inbound inbound;
+    /** A streamed (fragmented) frame is being read: the next frame waits for it. */
+    private boolean reading;
+    /** 0 while the client has sent a frame since the last tick; a new socket has been heard by nothing but its upgrade. */
+    private int ticksSinceFrame = 1;
+    private org.apache.pekko.actor.typed.ActorRef<Object> self;
+    private AsyncCallback<CompletableFuture<Outbound>> answered;
+    private AsyncCallback<Text> read;
+    private AsyncCallback<Throwable> readFailed;
+    private AsyncCallback<ConvSubscribed> convSubscribed;
+
+    Logic() {
+      super(shape);
+      setHandler(
+          in,
+          new AbstractInHandler() {
+            @Override
+            public void onPush() {
+              onFrame(grab(in));
+            }
+
+            @Override
+            public void onUpstreamFinish() {
+              completeIfDone();
+            }
+          });
+      setHandler(
+          out,
+          new AbstractOutHandler() {
+            @Override
+            public void onPull() {
+              pushNext();
+              completeIfDone();
+            }
+          });
+    }
+
+    @Override
+    public void preStart() {
+      StageActor actor =
+          getStageActor(
+              envelope -> {
+                onActorMessage(envelope._2());
+                return BoxedUnit.UNIT;
+              });
+      self = Adapter.toTyped(actor.ref());
+      answered = createAsyncCallback(answer -> drainAnswers());
+      read = createAsyncCallback(this::onText);
+      readFailed = createAsyncCallback(this::failStage);
+      convSubscribed = createAsyncCallback(this::onConvSubscribed);
+      inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst());
+      queue.offer(session.welcome());
+      session.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
+      scheduleWithFixedDelay(TICK, session.heartbeatInterval(), session.heartbeatInterval());
+      pull(in);
+    }
+
+    @Override
+    public void postStop() {
+      if (self == null) return;
+      session.hubs().apply(userId()).tell(new UserPresence.Disconnected(session.connectionId()));
+      for (String watched : watching) session.hubs().apply(watched).tell(new UserPresence.Unwatch(presenceSelf()));
+      for (String id : followed.keySet()) session.conversations().apply(id).tell(new Conversation.Unsubscribe(conversationSelf()));
+    }
+
+    private String userId() {
+      return session.user().userId();
+    }
+
+    @SuppressWarnings("unchecked")
+    private org.apache.pekko.actor.typed.ActorRef<UserPresence.UserEvent> presenceSelf() {
+      return (org.apache.pekko.actor.typed.ActorRef<UserPresence.UserEvent>) (Object) self;
+    }
+
+    @SuppressWarnings("unchecked")
+    private org.apache.pekko.actor.typed.ActorRef<ConversationFanout.Push> conversationSelf() {
+      return (org.apache.pekko.actor.typed.ActorRef<ConversationFanout.Push>) (Object) self;
+    }
+
+    // ---- inbound ------------------------------------------------------------------------------------
+
+    private void onFrame(Message message) {
+      ticksSinceFrame = 0;
+      int max = settings.maxFrameBytes();
+      if (message.isText()) {
+        TextMessage text = message.asTextMessage();
+        if (text.isStrict()) {
+          String s = text.getStrictText();
+          onText(WebSocketGateway.utf8Length(s) > max ? Text.OVERSIZED : Text.of(s));
+          return;
+        }
+        reading = true;
+        text.getStreamedText()
+            .limitWeighted(max, s -> (long) WebSocketGateway.utf8Length(s))
+            .runFold(new StringBuilder(), StringBuilder::append, subFusingMaterializer())
+            .whenComplete((sb, e) -> readDone(e == null ? Text.of(sb.toString()) : null, e));
+        return;
+      }
+      // Binary frames are not part of the protocol; drain them (bounded) and answer with an error.
+      reading = true;
+      message.asBinaryMessage()
+          .getStreamedData()
+          .limitWeighted(max, b -> (long) b.size())
+          .runWith(Sink.ignore(), subFusingMaterializer())
+          .whenComplete((d, e) -> readDone(e == null ? Text.BINARY : null, e));
+    }
+
+    /** Called from whichever thread finished reading a streamed frame. */
+    private void readDone(Text text, Throwable failure) {
+      if (failure == null) read.invoke(text);
+      else if (unwrap(failure) instanceof StreamLimitReachedException) read.invoke(Text.OVERSIZED);
+      else readFailed.invoke(unwrap(failure));
+    }
+
+    private void onText(Text text) {
+      reading = false;
+      Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime());
+      inbound = admitted.first();
+      if (admitted.second() != Admitted.IGNORED) {
+        CompletableFuture<Outbound> answer = answer(admitted.second()).toCompletableFuture();
+        answers.add(answer);
+        if (!answer.isDone()) answer.whenComplete((o, e) -> answered.invoke(answer));
+      }
+      drainAnswers();
+    }
+
+    /** Moves every finished answer at the head, in frame order, to the socket. */
+    private void drainAnswers() {
+      while (!answers.isEmpty() && answers.peek().isDone()) emit(answers.poll().join());
+      if (!reading && answers.size() < settings.parallelism() && !isClosed(in) && !hasBeenPulled(in)) pull(in);
+      completeIfDone();
+    }
+
+    private void completeIfDone() {
+      if (isClosed(in) && !reading && answers.isEmpty() && queue.isEmpty()) completeStage();
+    }
+
+    // ---- answers ------------------------------------------------------------------------------------
+
+    /** Never fails: every failure is an error frame. */
+    private CompletionStage<Outbound> answer(Admitted admitted) {
+      if (admitted == Admitted.OVERSIZED) {
+        return done(Outbound.closeAfterPending(new CloseWith(CloseCodes.TOO_BIG, "frame larger than " + settings.maxFrameBytes() + " bytes")));
+      }
+      FrameCodec.Parsed parsed = admitted.parsed();
+      String ref = parsed instanceof FrameCodec.Ok ok ? ok.frame().ref() : parsed instanceof FrameCodec.Failed f ? f.error().ref() : null;
+      if (!admitted.taken().granted()) {
+        return error(new ProtocolError(ref, ErrorCode.RATE_LIMITED, "too many frames; retry later", admitted.taken().retryAfterMs()));
+      }
+      if (parsed == null) return error(ProtocolError.of(null, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported"));
+      if (parsed instanceof FrameCodec.Failed failed) return error(failed.error());
+      ClientFrame frame = ((FrameCodec.Ok) parsed).frame();
+      CompletionStage<Outbound> answer;
+      try {
+        answer = answerFrame(frame);
+      } catch (RuntimeException e) {
+        answer = CompletableFuture.failedFuture(e);
+      }
+      return answer.exceptionally(e -> Outbound.durable(FrameCodec.error(session.requests().error(frame.ref(), unwrap(e)))));
+    }
+
+    /** Frames about the connection itself are answered here; the rest by entities. */
+    private CompletionStage<Outbound> answerFrame(ClientFrame frame) {
+      if (frame instanceof ClientFrame.Ping p) return done(Outbound.durable(FrameCodec.pong(p.ref())));
+      if (frame instanceof ClientFrame.Subscribe s && s.topic().isConversation()) return follow(s);
+      if (frame instanceof ClientFrame.Unsubscribe u && u.topic().isConversation()) return done(unfollow(u));
+      if (frame instanceof ClientFrame.Subscribe s) {
+        session.hubs().apply(s.topic().id()).tell(new UserPresence.Watch(presenceSelf()));
+        watching.add(s.topic().id());
+        return done(reply(s.ref(), Map.of("topic", s.topic().name(), "subscribed", true)));
+      }
+      if (frame instanceof ClientFrame.Unsubscribe u) {
+        if (!watching.remove(u.topic().id())) return error(notSubscribed(u));
+        session.hubs().apply(u.topic().id()).tell(new UserPresence.Unwatch(presenceSelf()));
+        return done(reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false)));
+      }
+      return session.requests().answer(session.user(), frame);
+    }
+
+    private static ProtocolError notSubscribed(ClientFrame.Unsubscribe u) {
+      return ProtocolError.of(u.ref(), ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + u.topic().name());
+    }
+
+    // ---- the connection's actor ---------------------------------------------------------------------
+
+    private void onActorMessage(Object message) {
+      if (message instanceof ConversationFanout.Push push) onConvPushed(push);
+      else if (message instanceof UserPresence.UserEvent event) emit(PushFrames.render(event));
+      else if (message instanceof Terminated terminated) onFanoutGone(terminated.actor());
+    }
+
+    @Override
+    public void onTimer(Object key) {
+      if (key == TICK) onTick();
+      else if (key instanceof ResubscribeKey r) resubscribe(r.conversationId());
+    }
+
+    private void onTick() {
+      // Only an active client keeps the user online: a silent one lets presence expire after its TTL.
+      if (ticksSinceFrame == 0) session.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
+      // Idempotent re-registration (no snapshot): heals watches whose hub was moved or restarted.
+      for (String watched : watching) session.hubs().apply(watched).tell(new UserPresence.Watch(presenceSelf(), false));
+      ticksSinceFrame++;
+      // The tick that ends the last active interval does not count as silence.
+      if (ticksSinceFrame == idleTicks + 1) {
+        failStage(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
+      }
+    }
+
+    // ---- outbound -----------------------------------------------------------------------------------
+
+    private void emit(Outbound frame) {
+      if (!queue.offer(frame)) {
+        // The buffer in front of the socket is full: close so the client resumes, rather than lose a frame.
+        failStage(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
+        return;
+      }
+      pushNext();
+    }
+
+    private void pushNext() {
+      if (!isAvailable(out)) return;
+      Outbound next = queue.poll();
+      if (next == null) return;
+      if (next.close() != null) failStage(next.close());
+      // The server's own message type, so no conversion stage is needed on the way out.
+      else push(out, new org.apache.pekko.http.scaladsl.model.ws.TextMessage.Strict(next.json()));
+    }
+
+    // ---- conversations ------------------------------------------------------------------------------
+
+    /**
+     * Follow a conversation: every event after {@code since} (none given: from now), in order and
+     * without duplicates, across moves of the conversation to other nodes.
+     */
+    private CompletionStage<Outbound> follow(ClientFrame.Subscribe s) {
+      String id = s.topic().id();
+      ConvSub current = followed.get(id);
+      long since = s.since() != null ? s.since() : current != null ? current.lastSeq() : -1;
+      if (current != null && current.fanout() != null) stageActor().unwatch(current.fanout());
+      followed.put(id, new ConvSub(since, null));
+      CompletableFuture<Outbound> reply = new CompletableFuture<>();
+      askSubscribe(id, since, reply, s.ref(), s.topic().name());
+      return reply;
+    }
+
+    private Outbound unfollow(ClientFrame.Unsubscribe u) {
+      ConvSub sub = followed.remove(u.topic().id());
+      if (sub == null) return Outbound.durable(FrameCodec.error(notSubscribed(u)));
+      if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
+      session.conversations().apply(u.topic().id()).tell(new Conversation.Unsubscribe(conversationSelf()));
+      return reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false));
+    }
+
+    private void askSubscribe(String conversationId, long since, CompletableFuture<Outbound> reply, String ref, String topic) {
+      AskPattern.<Conversation.Command, Conversation.Subscribed>askWithStatus(
+              session.conversations().apply(conversationId),
+              r -> new Conversation.Subscribe(userId(), since, conversationSelf(), r),
+              settings.askTimeout(),
+              session.scheduler())
+          .whenComplete((ok, e) -> convSubscribed.invoke(new ConvSubscribed(conversationId, ok, e, reply, ref, topic)));
+    }
+
+    private void onConvSubscribed(ConvSubscribed m) {
+      ConvSub sub = followed.get(m.conversationId());
+      if (m.failure() != null) {
+        if (m.reply() != null) {
+          followed.remove(m.conversationId());
+          m.reply().completeExceptionally(m.failure());
+        } else if (sub != null) {
+          // A resubscription after a move: the conversation may still be starting elsewhere; try again.
+          scheduleOnce(new ResubscribeKey(m.conversationId()), Duration.ofSeconds(1));
+        }
+        return;
+      }
+      if (m.reply() != null) {
+        m.reply().complete(reply(m.ref(), Map.of("topic", m.topic(), "subscribed", true, "lastSeq", m.subscribed().lastSeq())));
+      }
+      if (sub == null) {
+        // unsubscribed meanwhile
+        session.conversations().apply(m.conversationId()).tell(new Conversation.Unsubscribe(conversationSelf()));
+        return;
+      }
+      ActorRef fanout = Adapter.toClassic(m.subscribed().fanout());
+      stageActor().watch(fanout);
+      long lastSeq = sub.lastSeq() >= 0 ? sub.lastSeq() : m.subscribed().lastSeq();
+      followed.put(m.conversationId(), new ConvSub(lastSeq, fanout));
+    }
+
+    private void onConvPushed(ConversationFanout.Push push) {
+      String id = conversationOf(push);
+      ConvSub sub = followed.get(id);
+      if (sub == null) return;
+      if (push instanceof ConversationFanout.Appended a) {
+        long seq = a.entry().seq();
+        if (sub.lastSeq() >= 0 && seq <= sub.lastSeq()) return; // already forwarded
+        if (sub.lastSeq() >= 0 && seq > sub.lastSeq() + 1) {
+          // A gap (a push lost in a move): start again from the last seq the client has.
+          resubscribe(id);
+          return;
+        }
+        followed.put(id, new ConvSub(seq, sub.fanout()));
+        emit(ChatFrames.render(push));
+        return;
+      }
+      if (push instanceof ConversationFanout.Ended) {
+        if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
+        followed.remove(id);
+      }
+      emit(ChatFrames.render(push));
+    }
+
+    /** The conversation's live side stopped (its node left, or it was rebalanced): resubscribe. */
+    private void onFanoutGone(ActorRef fanout) {
+      for (Map.Entry<String, ConvSub> e : followed.entrySet()) {
+        if (fanout.equals(e.getValue().fanout())) {
+          resubscribe(e.getKey());
+          return;
+        }
+      }
+    }
+
+    /** Subscribes again from the last seq forwarded; the client sees one continuous sequence. */
+    private void resubscribe(String conversationId) {
+      ConvSub sub = followed.get(conversationId);
+      if (sub == null) return;
+      if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
+      followed.put(conversationId, new ConvSub(sub.lastSeq(), null));
+      askSubscribe(conversationId, sub.lastSeq(), null, null, null);
+    }
+  }
+
+  private static String conversationOf(ConversationFanout.Push push) {
+    if (push instanceof ConversationFanout.Appended a) return a.conversationId();
+    if (push instanceof ConversationFanout.TypingChanged t) return t.conversationId();
+    if (push instanceof ConversationFanout.PresenceChanged p) return p.conversationId();
+    return ((ConversationFanout.Ended) push).conversationId();
+  }
+
+  private static Outbound reply(String ref, Object data) {
+    return Outbound.durable(FrameCodec.reply(ref, data));
+  }
+
+  private static CompletionStage<Outbound> done(Outbound outbound) {
+    return CompletableFuture.completedFuture(outbound);
+  }
+
+  private static CompletionStage<Outbound> error(ProtocolError error) {
+    return done(Outbound.durable(FrameCodec.error(error)));
+  }
+
+  static Throwable unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) e = e.getCause();
+    return e;
+  }
+
+  // ---- inbound admission: pure -----------------------------------------------------------------------
+
+  /** A text frame's content, or a marker for a binary one; an oversized frame closes with 1009. */
+  private record Text(String text, boolean binary, boolean oversized) {
+    static final Text BINARY = new Text(null, true, false);
+    static final Text OVERSIZED = new Text(null, false, true);
+
+    static Text of(String text) {
+      return new Text(text, false, false);
+    }
+  }
+
+  private record Admitted(FrameCodec.Parsed parsed, TokenBucket.Taken taken) {
+    static final Admitted OVERSIZED = new Admitted(null, null);
+    /** A frame after an oversized one: the socket is closing, it is not read. */
+    static final Admitted IGNORED = new Admitted(null, null);
+  }
+
+  /**
+   * Per-connection inbound state: the frame rate limit, the message send limit, and whether an
+   * oversized frame has closed the door.
+   */
+  private record Inbound(TokenBucket frames, TokenBucket sends, boolean closing) {
+    static Inbound start(double perSecond, int burst, double sendsPerSecond, int sendBurst) {
+      long now = System.nanoTime();
+      return new Inbound(TokenBucket.full(perSecond, burst, now), TokenBucket.full(sendsPerSecond, sendBurst, now), false);
+    }
+
+    Pair<Inbound, Admitted> admit(Text text, long now) {
+      if (closing) return Pair.create(this, Admitted.IGNORED);
+      if (text.oversized()) return Pair.create(new Inbound(frames, sends, true), Admitted.OVERSIZED);
+      FrameCodec.Parsed parsed = text.binary() ? null : FrameCodec.parse(text.text());
+      TokenBucket.Taken taken = frames.take(now);
+      if (taken.granted() && parsed instanceof FrameCodec.Ok ok && ok.frame() instanceof ClientFrame.ConvSend) {
+        TokenBucket.Taken send = sends.take(now);
+        return Pair.create(new Inbound(taken.bucket(), send.bucket(), false), new Admitted(parsed, send));
+      }
+      return Pair.create(new Inbound(taken.bucket(), sends, false), new Admitted(parsed, taken));
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package io.pulse.http.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.pulse.actors.chat.Conversation;
+import io.pulse.actors.chat.ConversationFanout;
+import io.pulse.actors.chat.Timeline;
+import io.pulse.actors.user.UserPresence;
+import io.pulse.config.PulseSettings.ChatSettings;
+import io.pulse.config.PulseSettings.GatewaySettings;
+import io.pulse.http.auth.AuthenticatedUser;
+import io.pulse.http.ws.CloseCodes;
+import io.pulse.http.ws.CloseWith;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.testkit.TestPublisher;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.apache.pekko.stream.testkit.javadsl.TestSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** One connection's operator on its own: hubs, conversations and the socket are probes. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConnectionStageTest {
+  private final ActorTestKit testKit = ActorTestKit.create("ConnectionStageTest", ConfigFactory.parseString("pekko.loglevel = WARNING"));
+  private static final ChatSettings CHAT = new ChatSettings(100, 100, Duration.ofSeconds(5), 100, Duration.ofMillis(100), 100, 100, 50, true);
+
+  @AfterAll
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static GatewaySettings gateway(int durableBuffer, Duration idleTimeout) {
+    return new GatewaySettings("pulse.v1", 65_536, 1000, 1000, 4, Duration.ofSeconds(3), durableBuffer, 8, idleTimeout);
+  }
+
+  /** Frames the stage's owner answers by asking entities: here, whatever the test puts in. */
+  private record StubRequests(java.util.function.Function<ClientFrame, CompletionStage<Outbound>> answers) implements ConnectionStage.Requests {
+    @Override
+    public CompletionStage<Outbound> answer(AuthenticatedUser user, ClientFrame frame) {
+      return answers.apply(frame);
+    }
+
+    @Override
+    public ProtocolError error(String ref, Throwable failure) {
+      return ProtocolError.of(ref, ErrorCode.UNAVAILABLE, failure.getMessage());
+    }
+  }
+
+  private final class Socket {
+    final TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
+    final TestProbe<Conversation.Command> conversations = testKit.createTestProbe();
+    final TestPublisher.Probe<Message> client;
+    final TestSubscriber.Probe<Message> server;
+
+    Socket(GatewaySettings settings, Duration heartbeat, ConnectionStage.Requests requests) {
+      ConnectionStage.Session session =
+          new ConnectionStage.Session(
+              new AuthenticatedUser("alice"),
+              "c-1",
+              Outbound.durable("{\"type\":\"welcome\"}"),
+              heartbeat,
+              id -> hub.ref(),
+              id -> conversations.ref(),
+              requests,
+              testKit.scheduler());
+      Pair<TestPublisher.Probe<Message>, TestSubscriber.Probe<Message>> probes =
+          TestSource.<Message>probe(testKit.system().classicSystem())
+              .via(Flow.fromGraph(new ConnectionStage(session, settings, CHAT)))
+              .toMat(TestSink.probe(testKit.system().classicSystem()), Keep.both())
+              .run(testKit.system());
+      client = probes.first();
+      server = probes.second();
+    }
+
+    Socket(GatewaySettings settings) {
+      this(settings, Duration.ofMinutes(1), new StubRequests(f -> CompletableFuture.failedFuture(new IllegalStateException("unexpected " + f))));
+    }
+
+    void send(String json) {
+      client.sendNext(TextMessage.create(json));
+    }
+
+    String next() {
+      server.request(1);
+      return server.expectNext().asTextMessage().getStrictText();
+    }
+  }
+
+  private static CloseWith closeOf(Throwable error) {
+    assertThat(error).isInstanceOf(CloseWith.class);
+    return (CloseWith) error;
+  }
+
+  @Test
+  void aSilentClientIsClosedWith4001AndTheUserLeavesPresence() {
+    // ticks every 50 ms; silent for 150 ms (3 ticks) closes
+    Socket socket = new Socket(gateway(8, Duration.ofMillis(150)), Duration.ofMillis(50), new StubRequests(f -> null));
+    assertThat(socket.next()).contains("welcome");
+    assertThat(closeOf(socket.server.expectError()).code()).isEqualTo(CloseCodes.IDLE);
+    socket.hub.expectMessage(new UserPresence.Heartbeat("c-1"));
+    socket.hub.fishForMessage(
+        Duration.ofSeconds(3),
+        m -> m.equals(new UserPresence.Disconnected("c-1")) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  }
+
+  @Test
+  void presenceIsWatchedAtTheHubPushedToTheSocketAndUnwatchedWhenTheClientLeaves() {
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
+    socket.send("{\"type\":\"subscribe\",\"ref\":\"1\",\"topic\":\"user:bob\"}");
+    assertThat(socket.next()).contains("welcome");
+    assertThat(socket.next()).contains("\"ref\":\"1\"").contains("\"subscribed\":true");
+    socket.hub.expectMessage(new UserPresence.Heartbeat("c-1"));
+    UserPresence.Watch watch = socket.hub.expectMessageClass(UserPresence.Watch.class);
+
+    watch.watcher().tell(new UserPresence.PresenceChanged("bob", true, 1, 7));
+    assertThat(socket.next()).contains("\"event\":\"presence\"").contains("\"userId\":\"bob\"");
+
+    socket.client.sendComplete();
+    socket.server.request(1);
+    socket.server.expectComplete();
+    socket.hub.expectMessage(new UserPresence.Disconnected("c-1"));
+    socket.hub.expectMessage(new UserPresence.Unwatch(watch.watcher()));
+  }
+
+  @Test
+  void answersLeaveInFrameOrderWhicheverEntityAnswersFirstAndFailuresBecomeErrors() {
+    CompletableFuture<Outbound> slow = new CompletableFuture<>();
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)), Duration.ofMinutes(1), new StubRequests(f -> slow));
+    socket.send("{\"type\":\"profile.get\",\"ref\":\"a\",\"userId\":\"bob\"}");
+    socket.send("{\"type\":\"ping\",\"ref\":\"b\"}");
+    assertThat(socket.next()).contains("welcome");
+    socket.server.request(1);
+    // the pong is ready but waits behind the profile answer
+    socket.server.expectNoMessage(Duration.ofMillis(200));
+    slow.completeExceptionally(new IllegalStateException("entity down"));
+    String first = socket.server.expectNext().asTextMessage().getStrictText();
+    assertThat(first).contains("\"ref\":\"a\"").contains("\"code\":\"unavailable\"");
+    assertThat(socket.next()).contains("pong").contains("\"ref\":\"b\"");
+  }
+
+  @Test
+  void aClientThatDoesNotReadIsClosedWithTheResumeCode() {
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
+    socket.server.ensureSubscription();
+    // the welcome and the pongs are durable: the ninth frame waiting does not fit
+    for (int i = 0; i < 12; i++) socket.send("{\"type\":\"ping\",\"ref\":\"" + i + "\"}");
+    assertThat(closeOf(socket.server.expectError()).code()).isEqualTo(CloseCodes.SLOW_CONSUMER);
+  }
+
+  private static ConversationFanout.Appended appended(long seq) {
+    return new ConversationFanout.Appended("g-1", new Timeline.Entry(seq, new Conversation.MessageSent("bob", "m" + seq, "hi", 0)));
+  }
+
+  @Test
+  void aFollowedConversationIsForwardedOnceInOrderAndResubscribedAfterAGapOrALostFanout() {
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
+    socket.send("{\"type\":\"subscribe\",\"ref\":\"s\",\"topic\":\"conv:g-1\"}");
+    Conversation.Subscribe subscribe = socket.conversations.expectMessageClass(Conversation.Subscribe.class);
+    assertThat(subscribe.since()).isEqualTo(-1);
+    TestProbe<ConversationFanout.Command> fanout = testKit.createTestProbe();
+    subscribe.replyTo().tell(StatusReply.success(new Conversation.Subscribed("g-1", 5, fanout.ref())));
+    assertThat(socket.next()).contains("welcome");
+    assertThat(socket.next()).contains("\"ref\":\"s\"").contains("\"lastSeq\":5");
+
+    subscribe.watcher().tell(appended(6));
+    assertThat(socket.next()).contains("\"seq\":6");
+    subscribe.watcher().tell(appended(6)); // a repeat: dropped
+    subscribe.watcher().tell(appended(8)); // a gap: subscribe again from 6
+    Conversation.Subscribe again = socket.conversations.expectMessageClass(Conversation.Subscribe.class);
+    assertThat(again.since()).isEqualTo(6);
+    TestProbe<ConversationFanout.Command> moved = testKit.createTestProbe();
+    again.replyTo().tell(StatusReply.success(new Conversation.Subscribed("g-1", 8, moved.ref())));
+    again.watcher().tell(appended(7));
+    assertThat(socket.next()).contains("\"seq\":7");
+
+    // the live side stops (its node left): the connection notices by watching it, and subscribes again
+    moved.stop();
+    Conversation.Subscribe healed = socket.conversations.expectMessageClass(Conversation.Subscribe.class);
+    assertThat(healed.since()).isEqualTo(7);
+  }
+}
