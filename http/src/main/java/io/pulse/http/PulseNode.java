@@ -3,6 +3,7 @@ package io.pulse.http;
 import com.typesafe.config.Config;
 import io.pulse.actors.user.User;
 import io.pulse.config.PulseSettings;
+import io.pulse.http.gateway.OpenConnections;
 import io.pulse.http.gateway.WebSocketGateway;
 import io.pulse.http.ws.CloseCodes;
 import io.pulse.http.ws.CloseWith;
@@ -25,8 +26,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.SharedKillSwitch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,14 +64,13 @@ public final class PulseNode implements AutoCloseable {
         PulseSharding.init(system, settings);
         warmUp(system);
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
-        SharedKillSwitch connections = KillSwitches.shared("websockets");
+        OpenConnections connections = new OpenConnections();
         PulseRoutes routes =
             new PulseRoutes(
                 system,
                 auth,
-                new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl()),
-                settings.gateway().subprotocol(),
-                connections);
+                new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl(), connections),
+                settings.gateway().subprotocol());
         ServerBinding binding =
             Http.get(system)
                 .newServerAt(settings.http().host(), settings.http().port())
@@ -86,7 +84,7 @@ public final class PulseNode implements AutoCloseable {
                 "close-websockets",
                 () -> {
                   // Tell every client to reconnect (to any node) rather than letting sockets drop.
-                  connections.abort(new CloseWith(CloseCodes.GOING_AWAY, "node shutting down"));
+                  connections.closeAll(new CloseWith(CloseCodes.GOING_AWAY, "node shutting down"));
                   return CompletableFuture.completedFuture(Done.getInstance());
                 });
         log.info(

@@ -4,7 +4,7 @@ import io.pulse.http.auth.AuthenticatedUser;
 import io.pulse.http.auth.TokenRejected;
 import io.pulse.http.auth.UserIds;
 import io.pulse.http.gateway.WebSocketGateway;
-import io.pulse.http.ws.CloseCodeStack;
+import io.pulse.http.ws.WebSocketLayers;
 import io.pulse.persistence.JournalHealth;
 import io.pulse.sharding.ClusterMembership;
 import java.time.Duration;
@@ -24,7 +24,6 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
-import org.apache.pekko.stream.SharedKillSwitch;
 
 /** The node's HTTP surface: health, dev tokens (dev profile only) and the WebSocket gateway. */
 final class PulseRoutes extends AllDirectives {
@@ -32,26 +31,23 @@ final class PulseRoutes extends AllDirectives {
   private final Authenticator auth;
   private final WebSocketGateway gateway;
   private final String subprotocol;
-  private final CloseCodeStack webSockets;
-  private final SharedKillSwitch connections;
+  private final WebSocketLayers webSockets;
 
   PulseRoutes(
       ActorSystem<?> system,
       Authenticator auth,
       WebSocketGateway gateway,
-      String subprotocol,
-      SharedKillSwitch connections) {
+      String subprotocol) {
     this.system = system;
     this.auth = auth;
     this.gateway = gateway;
     this.subprotocol = subprotocol;
-    this.connections = connections;
     WebSocketSettings wsSettings =
         ((org.apache.pekko.http.scaladsl.settings.ServerSettings)
                 org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem()))
             .websocketSettings();
     this.webSockets =
-        new CloseCodeStack(wsSettings, org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"));
+        new WebSocketLayers(wsSettings, org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"));
   }
 
   Route routes() {
@@ -122,7 +118,7 @@ final class PulseRoutes extends AllDirectives {
     // Clients that offer no subprotocol (stock tools) are served the current one implicitly.
     boolean offered = java.util.stream.StreamSupport.stream(upgrade.getRequestedProtocols().spliterator(), false).anyMatch(subprotocol::equals);
     String chosen = offered ? subprotocol : null;
-    return webSockets.upgrade(upgrade, () -> gateway.handler(user).via(connections.flow()), chosen);
+    return webSockets.upgrade(upgrade, gateway.handler(user), chosen);
   }
 
   private Route unauthorized(String reason) {

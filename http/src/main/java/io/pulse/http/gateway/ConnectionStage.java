@@ -8,6 +8,7 @@ import io.pulse.config.PulseSettings.GatewaySettings;
 import io.pulse.http.auth.AuthenticatedUser;
 import io.pulse.http.ws.CloseCodes;
 import io.pulse.http.ws.CloseWith;
+import io.pulse.http.ws.Frames;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -24,15 +25,12 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
-import org.apache.pekko.stream.StreamLimitReachedException;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
@@ -42,18 +40,24 @@ import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import scala.runtime.BoxedUnit;
 
 /**
- * Everything Pulse keeps for one WebSocket, in one stream operator: inbound frames flow through read
- * (size limit) → parse and validate → rate-limit → answer (asking entities, at most {@code parallelism}
- * at once, answers in frame order); answers and pushed events share one bounded {@link OutboundQueue};
- * and the operator's own actor is the connection's address in the cluster, to which presence hubs and
- * conversations push.
+ * Everything Pulse keeps for one WebSocket, in one stream operator on top of Pekko HTTP's WebSocket
+ * frame layer: inbound messages flow through read (size limit) → parse and validate → rate-limit →
+ * answer (asking entities, at most {@code parallelism} at once, answers in frame order); answers and
+ * pushed events share one bounded {@link OutboundQueue}; and the operator's own actor is the
+ * connection's address in the cluster, to which presence hubs and conversations push.
  *
  * <p>One operator and no actor of its own on purpose: tens of thousands of these live on a node, every
- * operator is memory held for a socket's lifetime, and every hop between an actor and a stream is a
- * thread hop per delivered frame. Its timer keeps the user's presence alive while the client is
- * active, re-registers presence watches so they heal after a hub moves, and closes a silent socket.
+ * operator is memory held for a socket's lifetime, and every hop between operators or from an actor
+ * is work per delivered frame. So it also does what Pekko HTTP's message layer would (about a dozen
+ * operators per socket): it assembles fragmented messages, passes control answers (pong, close)
+ * through, and takes part in the close handshake with the code it chooses ({@link Frames}). Its timer
+ * keeps the user's presence alive while the client is active, re-registers presence watches so they
+ * heal after a hub moves, and closes a silent socket.
+ *
+ * <p>In: the frame layer's events ({@code FrameHandler.Output}); out: frames and control events for it
+ * ({@code FrameOutHandler.Input}).
  */
-public final class ConnectionStage extends GraphStage<FlowShape<Message, Message>> {
+public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>> {
 
   /** What the connection asks of entities for the frames it does not answer itself. */
   public interface Requests {
@@ -72,9 +76,13 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
       Function<String, RecipientRef<UserPresence.Command>> hubs,
       Function<String, RecipientRef<Conversation.Command>> conversations,
       Requests requests,
-      Scheduler scheduler) {}
+      Scheduler scheduler,
+      OpenConnections open) {}
 
   private static final Object TICK = "tick";
+  /** While closing: lets the frame layer give up on a peer that never answers the close. */
+  private static final Object CLOSE_TICK = "close-tick";
+  private static final Duration CLOSE_TICK_INTERVAL = Duration.ofSeconds(1);
 
   private record ResubscribeKey(String conversationId) {}
 
@@ -91,9 +99,9 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
   private final GatewaySettings settings;
   private final ChatSettings chat;
   private final int idleTicks;
-  private final Inlet<Message> in = Inlet.create("Connection.in");
-  private final Outlet<Message> out = Outlet.create("Connection.out");
-  private final FlowShape<Message, Message> shape = FlowShape.of(in, out);
+  private final Inlet<Object> in = Inlet.create("Connection.in");
+  private final Outlet<Object> out = Outlet.create("Connection.out");
+  private final FlowShape<Object, Object> shape = FlowShape.of(in, out);
 
   public ConnectionStage(Session session, GatewaySettings settings, ChatSettings chat) {
     this.session = session;
@@ -105,7 +113,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
   }
 
   @Override
-  public FlowShape<Message, Message> shape() {
+  public FlowShape<Object, Object> shape() {
     return shape;
   }
 
@@ -121,16 +129,24 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
     private final ArrayDeque<CompletableFuture<Outbound>> answers = new ArrayDeque<>();
     private final Set<String> watching = new HashSet<>();
     private final Map<String, ConvSub> followed = new HashMap<>();
+    /** Control events for the frame layer (pong, close, peer closed): they go before queued frames. */
+    private final ArrayDeque<Object> control = new ArrayDeque<>(2);
     private Inbound inbound;
-    /** A streamed (fragmented) frame is being read: the next frame waits for it. */
-    private boolean reading;
+    /** A fragmented message being read: its text so far (null once over the limit, or binary) and its size. */
+    private StringBuilder partial;
+    private long partialBytes;
+    private boolean inMessage;
+    /** A close is under way: nothing more is read, answered or sent but the handshake. */
+    private boolean closing;
+    /** The peer sent its close: answer what was asked, then end. */
+    private boolean peerClosed;
+    private boolean left;
     /** 0 while the client has sent a frame since the last tick; a new socket has been heard by nothing but its upgrade. */
     private int ticksSinceFrame = 1;
     private org.apache.pekko.actor.typed.ActorRef<Object> self;
     private AsyncCallback<CompletableFuture<Outbound>> answered;
-    private AsyncCallback<Text> read;
-    private AsyncCallback<Throwable> readFailed;
     private AsyncCallback<ConvSubscribed> convSubscribed;
+    private java.util.function.Consumer<CloseWith> closer;
 
     Logic() {
       super(shape);
@@ -139,12 +155,14 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
           new AbstractInHandler() {
             @Override
             public void onPush() {
-              onFrame(grab(in));
+              onEvent(grab(in));
             }
 
             @Override
             public void onUpstreamFinish() {
-              completeIfDone();
+              // the transport is gone: nothing can be sent any more
+              if (closing) completeStage();
+              else completeIfDone();
             }
           });
       setHandler(
@@ -154,6 +172,11 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
             public void onPull() {
               pushNext();
               completeIfDone();
+            }
+
+            @Override
+            public void onDownstreamFinish(Throwable cause) {
+              completeStage();
             }
           });
     }
@@ -168,19 +191,29 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
               });
       self = Adapter.toTyped(actor.ref());
       answered = createAsyncCallback(answer -> drainAnswers());
-      read = createAsyncCallback(this::onText);
-      readFailed = createAsyncCallback(this::failStage);
       convSubscribed = createAsyncCallback(this::onConvSubscribed);
+      AsyncCallback<CloseWith> shutdown = createAsyncCallback(this::close);
+      closer = shutdown::invoke;
+      CloseWith closedAlready = session.open().add(closer);
       inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst());
       queue.offer(session.welcome());
       session.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
       scheduleWithFixedDelay(TICK, session.heartbeatInterval(), session.heartbeatInterval());
       pull(in);
+      // a socket that opens while the node closes them all is closed before its welcome
+      if (closedAlready != null) close(closedAlready);
     }
 
     @Override
     public void postStop() {
-      if (self == null) return;
+      leave();
+    }
+
+    /** Leaves presence and every subscription; once, as soon as the connection starts to close. */
+    private void leave() {
+      if (self == null || left) return;
+      left = true;
+      session.open().remove(closer);
       session.hubs().apply(userId()).tell(new UserPresence.Disconnected(session.connectionId()));
       for (String watched : watching) session.hubs().apply(watched).tell(new UserPresence.Unwatch(presenceSelf()));
       for (String id : followed.keySet()) session.conversations().apply(id).tell(new Conversation.Unsubscribe(conversationSelf()));
@@ -202,41 +235,51 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
 
     // ---- inbound ------------------------------------------------------------------------------------
 
-    private void onFrame(Message message) {
-      ticksSinceFrame = 0;
-      int max = settings.maxFrameBytes();
-      if (message.isText()) {
-        TextMessage text = message.asTextMessage();
-        if (text.isStrict()) {
-          String s = text.getStrictText();
-          onText(WebSocketGateway.utf8Length(s) > max ? Text.OVERSIZED : Text.of(s));
-          return;
-        }
-        reading = true;
-        text.getStreamedText()
-            .limitWeighted(max, s -> (long) WebSocketGateway.utf8Length(s))
-            .runFold(new StringBuilder(), StringBuilder::append, subFusingMaterializer())
-            .whenComplete((sb, e) -> readDone(e == null ? Text.of(sb.toString()) : null, e));
-        return;
+    private void onEvent(Object event) {
+      if (closing) {
+        // only the peer's close still matters to the frame layer
+        if (event instanceof FrameHandler.PeerClosed) control(event);
+      } else if (event instanceof FrameHandler.TextMessagePart part) {
+        onPart(part.data(), WebSocketGateway.utf8Length(part.data()), part.last(), false);
+      } else if (event instanceof FrameHandler.BinaryMessagePart part) {
+        onPart(null, part.data().size(), part.last(), true);
+      } else if (event instanceof FrameHandler.PeerClosed closed) {
+        control(closed);
+        if (Frames.isErrorClose(closed)) closing(); // the frame layer answers and ends the connection
+        else peerClosed = true;
+      } else if (event instanceof FrameHandler.ActivelyCloseWithCode) {
+        // the frame layer found a protocol error and closes: pass it on and wait for the handshake
+        control(event);
+        closing();
+      } else if (event instanceof FrameHandler.DirectAnswer) {
+        control(event); // a pong for the client's ping
       }
-      // Binary frames are not part of the protocol; drain them (bounded) and answer with an error.
-      reading = true;
-      message.asBinaryMessage()
-          .getStreamedData()
-          .limitWeighted(max, b -> (long) b.size())
-          .runWith(Sink.ignore(), subFusingMaterializer())
-          .whenComplete((d, e) -> readDone(e == null ? Text.BINARY : null, e));
+      // anything else (the end-of-message marker) needs nothing
+      pullIfReady();
+      completeIfDone();
     }
 
-    /** Called from whichever thread finished reading a streamed frame. */
-    private void readDone(Text text, Throwable failure) {
-      if (failure == null) read.invoke(text);
-      else if (unwrap(failure) instanceof StreamLimitReachedException) read.invoke(Text.OVERSIZED);
-      else readFailed.invoke(unwrap(failure));
+    /** One piece of a message; most messages come whole, in one piece, and are not copied. */
+    private void onPart(String text, long bytes, boolean last, boolean binary) {
+      ticksSinceFrame = 0;
+      int max = settings.maxFrameBytes();
+      if (!inMessage && last) {
+        onText(bytes > max ? Text.OVERSIZED : binary ? Text.BINARY : Text.of(text));
+        return;
+      }
+      inMessage = true;
+      partialBytes += bytes;
+      if (binary || partialBytes > max) partial = null; // keep counting, stop keeping
+      else (partial == null ? partial = new StringBuilder() : partial).append(text);
+      if (!last) return;
+      Text whole = partialBytes > max ? Text.OVERSIZED : binary ? Text.BINARY : Text.of(partial.toString());
+      inMessage = false;
+      partial = null;
+      partialBytes = 0;
+      onText(whole);
     }
 
     private void onText(Text text) {
-      reading = false;
       Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime());
       inbound = admitted.first();
       if (admitted.second() != Admitted.IGNORED) {
@@ -250,12 +293,40 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
     /** Moves every finished answer at the head, in frame order, to the socket. */
     private void drainAnswers() {
       while (!answers.isEmpty() && answers.peek().isDone()) emit(answers.poll().join());
-      if (!reading && answers.size() < settings.parallelism() && !isClosed(in) && !hasBeenPulled(in)) pull(in);
+      pullIfReady();
       completeIfDone();
     }
 
+    /** Reads on while control answers are written and fewer than {@code parallelism} answers wait. */
+    private void pullIfReady() {
+      if (control.isEmpty() && (closing || answers.size() < settings.parallelism()) && !isClosed(in) && !hasBeenPulled(in)) pull(in);
+    }
+
     private void completeIfDone() {
-      if (isClosed(in) && !reading && answers.isEmpty() && queue.isEmpty()) completeStage();
+      if (closing || inMessage || !answers.isEmpty() || !queue.isEmpty()) return;
+      if (isClosed(in)) {
+        completeStage();
+      } else if (peerClosed) {
+        // everything asked is answered: the frame layer echoes the peer's close and ends
+        closing = true;
+        leave();
+        control(Frames.COMPLETED);
+      }
+    }
+
+    /** Closes with {@code reason}: the close frame goes before anything still queued. */
+    private void close(CloseWith reason) {
+      if (closing) return;
+      control(Frames.close(reason));
+      closing();
+    }
+
+    private void closing() {
+      closing = true;
+      leave();
+      cancelTimer(TICK);
+      scheduleWithFixedDelay(CLOSE_TICK, CLOSE_TICK_INTERVAL, CLOSE_TICK_INTERVAL);
+      pullIfReady();
     }
 
     // ---- answers ------------------------------------------------------------------------------------
@@ -315,7 +386,9 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
     @Override
     public void onTimer(Object key) {
       if (key == TICK) onTick();
-      else if (key instanceof ResubscribeKey r) resubscribe(r.conversationId());
+      else if (key == CLOSE_TICK) {
+        if (control.isEmpty()) control(Frames.TICK);
+      } else if (key instanceof ResubscribeKey r) resubscribe(r.conversationId());
     }
 
     private void onTick() {
@@ -325,29 +398,41 @@ public final class ConnectionStage extends GraphStage<FlowShape<Message, Message
       for (String watched : watching) session.hubs().apply(watched).tell(new UserPresence.Watch(presenceSelf(), false));
       ticksSinceFrame++;
       // The tick that ends the last active interval does not count as silence.
-      if (ticksSinceFrame == idleTicks + 1) {
-        failStage(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
-      }
+      if (ticksSinceFrame == idleTicks + 1) close(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
     }
 
     // ---- outbound -----------------------------------------------------------------------------------
 
     private void emit(Outbound frame) {
+      if (closing) return;
       if (!queue.offer(frame)) {
         // The buffer in front of the socket is full: close so the client resumes, rather than lose a frame.
-        failStage(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
+        close(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
         return;
       }
       pushNext();
     }
 
+    private void control(Object event) {
+      control.add(event);
+      pushNext();
+    }
+
     private void pushNext() {
       if (!isAvailable(out)) return;
-      Outbound next = queue.poll();
+      Object next = control.poll();
+      if (next == null && !closing) {
+        Outbound frame = queue.poll();
+        if (frame == null) return;
+        if (frame.close() != null) {
+          close(frame.close());
+          return;
+        }
+        next = Frames.text(frame.json());
+      }
       if (next == null) return;
-      if (next.close() != null) failStage(next.close());
-      // The server's own message type, so no conversion stage is needed on the way out.
-      else push(out, new org.apache.pekko.http.scaladsl.model.ws.TextMessage.Strict(next.json()));
+      push(out, next);
+      if (control.isEmpty()) pullIfReady();
     }
 
     // ---- conversations ------------------------------------------------------------------------------

@@ -17,11 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.stream.javadsl.Flow;
 
 /**
  * Builds the stream behind one WebSocket: a {@link ConnectionStage} (the whole per-socket side of
@@ -34,9 +31,11 @@ public final class WebSocketGateway {
   private final Duration heartbeatInterval;
   private final ClusterSharding sharding;
   private final ConnectionStage.Requests requests = new EntityRequests();
+  private final OpenConnections open;
 
-  public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl) {
+  public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl, OpenConnections open) {
     this.system = system;
+    this.open = open;
     this.settings = settings;
     this.chat = chat;
     // three chances to refresh presence within one TTL
@@ -44,7 +43,8 @@ public final class WebSocketGateway {
     this.sharding = ClusterSharding.get(system);
   }
 
-  public Flow<Message, Message, NotUsed> handler(AuthenticatedUser user) {
+  /** The connection's operator, to be joined to Pekko HTTP's WebSocket frame layer. */
+  public ConnectionStage handler(AuthenticatedUser user) {
     String connectionId = UUID.randomUUID().toString();
     Map<String, Object> welcome = new LinkedHashMap<>();
     welcome.put("userId", user.userId());
@@ -61,8 +61,9 @@ public final class WebSocketGateway {
             id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
             this::conversation,
             requests,
-            system.scheduler());
-    return Flow.fromGraph(new ConnectionStage(session, settings, chat));
+            system.scheduler(),
+            open);
+    return new ConnectionStage(session, settings, chat);
   }
 
   /** The frames entities answer: profiles and chat. */

@@ -1,8 +1,8 @@
 package io.pulse.http.ws;
 
 /**
- * Failing a WebSocket handler flow with this closes the socket with {@code code} instead of the 1011
- * that any other failure produces. See {@link CloseCodeStack}.
+ * Why a WebSocket is closed, with the close code its client acts on (resume, reconnect elsewhere, send
+ * smaller frames). Sent as a close frame by {@link Frames#close}.
  */
 public final class CloseWith extends RuntimeException {
   private final int code;

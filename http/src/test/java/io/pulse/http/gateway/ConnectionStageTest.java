@@ -18,8 +18,9 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.http.impl.engine.ws.FrameEvent;
+import org.apache.pekko.http.impl.engine.ws.FrameStart;
+import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -44,7 +45,11 @@ class ConnectionStageTest {
   }
 
   private static GatewaySettings gateway(int durableBuffer, Duration idleTimeout) {
-    return new GatewaySettings("pulse.v1", 65_536, 1000, 1000, 4, Duration.ofSeconds(3), durableBuffer, 8, idleTimeout);
+    return gateway(durableBuffer, idleTimeout, 65_536);
+  }
+
+  private static GatewaySettings gateway(int durableBuffer, Duration idleTimeout, int maxFrameBytes) {
+    return new GatewaySettings("pulse.v1", maxFrameBytes, 1000, 1000, 4, Duration.ofSeconds(3), durableBuffer, 8, idleTimeout);
   }
 
   /** Frames the stage's owner answers by asking entities: here, whatever the test puts in. */
@@ -63,10 +68,14 @@ class ConnectionStageTest {
   private final class Socket {
     final TestProbe<UserPresence.Command> hub = testKit.createTestProbe();
     final TestProbe<Conversation.Command> conversations = testKit.createTestProbe();
-    final TestPublisher.Probe<Message> client;
-    final TestSubscriber.Probe<Message> server;
+    final TestPublisher.Probe<Object> client;
+    final TestSubscriber.Probe<Object> server;
 
     Socket(GatewaySettings settings, Duration heartbeat, ConnectionStage.Requests requests) {
+      this(settings, heartbeat, requests, new OpenConnections());
+    }
+
+    Socket(GatewaySettings settings, Duration heartbeat, ConnectionStage.Requests requests, OpenConnections open) {
       ConnectionStage.Session session =
           new ConnectionStage.Session(
               new AuthenticatedUser("alice"),
@@ -76,9 +85,10 @@ class ConnectionStageTest {
               id -> hub.ref(),
               id -> conversations.ref(),
               requests,
-              testKit.scheduler());
-      Pair<TestPublisher.Probe<Message>, TestSubscriber.Probe<Message>> probes =
-          TestSource.<Message>probe(testKit.system().classicSystem())
+              testKit.scheduler(),
+              open);
+      Pair<TestPublisher.Probe<Object>, TestSubscriber.Probe<Object>> probes =
+          TestSource.<Object>probe(testKit.system().classicSystem())
               .via(Flow.fromGraph(new ConnectionStage(session, settings, CHAT)))
               .toMat(TestSink.probe(testKit.system().classicSystem()), Keep.both())
               .run(testKit.system());
@@ -90,19 +100,29 @@ class ConnectionStageTest {
       this(settings, Duration.ofMinutes(1), new StubRequests(f -> CompletableFuture.failedFuture(new IllegalStateException("unexpected " + f))));
     }
 
+    /** A whole text message in one piece, as the frame layer hands it up. */
     void send(String json) {
-      client.sendNext(TextMessage.create(json));
+      client.sendNext(new FrameHandler.TextMessagePart(json, true));
     }
 
-    String next() {
+    Object nextEvent() {
       server.request(1);
-      return server.expectNext().asTextMessage().getStrictText();
+      return server.expectNext();
     }
-  }
 
-  private static CloseWith closeOf(Throwable error) {
-    assertThat(error).isInstanceOf(CloseWith.class);
-    return (CloseWith) error;
+    /** The next text frame the server writes. */
+    String next() {
+      Object event = nextEvent();
+      assertThat(event).isInstanceOf(FrameStart.class);
+      return ((FrameStart) event).data().utf8String();
+    }
+
+    /** The close code the server starts the close handshake with. */
+    int nextClose() {
+      Object event = nextEvent();
+      assertThat(event).isInstanceOf(FrameHandler.ActivelyCloseWithCode.class);
+      return (Integer) ((FrameHandler.ActivelyCloseWithCode) event).code().get();
+    }
   }
 
   @Test
@@ -110,7 +130,7 @@ class ConnectionStageTest {
     // ticks every 50 ms; silent for 150 ms (3 ticks) closes
     Socket socket = new Socket(gateway(8, Duration.ofMillis(150)), Duration.ofMillis(50), new StubRequests(f -> null));
     assertThat(socket.next()).contains("welcome");
-    assertThat(closeOf(socket.server.expectError()).code()).isEqualTo(CloseCodes.IDLE);
+    assertThat(socket.nextClose()).isEqualTo(CloseCodes.IDLE);
     socket.hub.expectMessage(new UserPresence.Heartbeat("c-1"));
     socket.hub.fishForMessage(
         Duration.ofSeconds(3),
@@ -129,9 +149,11 @@ class ConnectionStageTest {
     watch.watcher().tell(new UserPresence.PresenceChanged("bob", true, 1, 7));
     assertThat(socket.next()).contains("\"event\":\"presence\"").contains("\"userId\":\"bob\"");
 
-    socket.client.sendComplete();
-    socket.server.request(1);
-    socket.server.expectComplete();
+    // the client closes: its close is passed to the frame layer, then the connection says it is done
+    FrameHandler.PeerClosed closed = new FrameHandler.PeerClosed(scala.Option.apply((Object) 1000), "bye");
+    socket.client.sendNext(closed);
+    assertThat(socket.nextEvent()).isEqualTo(closed);
+    assertThat(socket.nextEvent()).isSameAs(io.pulse.http.ws.Frames.COMPLETED);
     socket.hub.expectMessage(new UserPresence.Disconnected("c-1"));
     socket.hub.expectMessage(new UserPresence.Unwatch(watch.watcher()));
   }
@@ -147,7 +169,7 @@ class ConnectionStageTest {
     // the pong is ready but waits behind the profile answer
     socket.server.expectNoMessage(Duration.ofMillis(200));
     slow.completeExceptionally(new IllegalStateException("entity down"));
-    String first = socket.server.expectNext().asTextMessage().getStrictText();
+    String first = ((FrameStart) socket.server.expectNext()).data().utf8String();
     assertThat(first).contains("\"ref\":\"a\"").contains("\"code\":\"unavailable\"");
     assertThat(socket.next()).contains("pong").contains("\"ref\":\"b\"");
   }
@@ -158,7 +180,64 @@ class ConnectionStageTest {
     socket.server.ensureSubscription();
     // the welcome and the pongs are durable: the ninth frame waiting does not fit
     for (int i = 0; i < 12; i++) socket.send("{\"type\":\"ping\",\"ref\":\"" + i + "\"}");
-    assertThat(closeOf(socket.server.expectError()).code()).isEqualTo(CloseCodes.SLOW_CONSUMER);
+    // the close goes before the frames still queued
+    assertThat(socket.nextClose()).isEqualTo(CloseCodes.SLOW_CONSUMER);
+    socket.hub.fishForMessage(
+        Duration.ofSeconds(3),
+        m -> m.equals(new UserPresence.Disconnected("c-1")) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  }
+
+  @Test
+  void aMessageInPiecesIsAnsweredOnceWholeAndOneOverTheLimitClosesWith1009AfterEarlierAnswers() {
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2), 64));
+    socket.client.sendNext(new FrameHandler.TextMessagePart("{\"type\":\"pi", false));
+    socket.client.sendNext(new FrameHandler.TextMessagePart("ng\",\"ref\":\"whole\"}", true));
+    assertThat(socket.next()).contains("welcome");
+    assertThat(socket.next()).contains("pong").contains("\"ref\":\"whole\"");
+
+    socket.send("{\"type\":\"ping\",\"ref\":\"before\"}");
+    socket.client.sendNext(new FrameHandler.TextMessagePart("{\"type\":\"ping\",\"ref\":\"" + "x".repeat(40), false));
+    socket.client.sendNext(new FrameHandler.TextMessagePart("y".repeat(40) + "\"}", true));
+    socket.send("{\"type\":\"ping\",\"ref\":\"after\"}"); // not read: the socket is closing
+    assertThat(socket.next()).contains("\"ref\":\"before\"");
+    assertThat(socket.nextClose()).isEqualTo(CloseCodes.TOO_BIG);
+  }
+
+  @Test
+  void theClientsPingIsAnsweredByTheFrameLayersPongAheadOfQueuedFrames() {
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
+    FrameHandler.DirectAnswer pong =
+        new FrameHandler.DirectAnswer(FrameEvent.fullFrame(org.apache.pekko.http.impl.engine.ws.Protocol$Opcode$Pong$.MODULE$, scala.Option.empty(), org.apache.pekko.util.ByteString.emptyByteString(), true, false, false, false));
+    socket.client.sendNext(pong);
+    assertThat(socket.nextEvent()).isEqualTo(pong);
+    assertThat(socket.next()).contains("welcome");
+  }
+
+  @Test
+  void aShuttingDownNodeClosesOpenSocketsAndNewOnesWith1001() {
+    OpenConnections open = new OpenConnections();
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)), Duration.ofMinutes(1), new StubRequests(f -> null), open);
+    assertThat(socket.next()).contains("welcome");
+    open.closeAll(new CloseWith(CloseCodes.GOING_AWAY, "node shutting down"));
+    assertThat(socket.nextClose()).isEqualTo(CloseCodes.GOING_AWAY);
+
+    Socket late = new Socket(gateway(8, Duration.ofMinutes(2)), Duration.ofMinutes(1), new StubRequests(f -> null), open);
+    assertThat(late.nextClose()).isEqualTo(CloseCodes.GOING_AWAY);
+  }
+
+  @Test
+  void aProtocolErrorFromTheFrameLayerEndsTheConnectionAndTicksUntilTheHandshakeIsDone() {
+    Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
+    assertThat(socket.next()).contains("welcome");
+    FrameHandler.ActivelyCloseWithCode protocolError = new FrameHandler.ActivelyCloseWithCode(scala.Option.apply((Object) 1002), "");
+    socket.client.sendNext(protocolError);
+    assertThat(socket.nextEvent()).isEqualTo(protocolError);
+    socket.hub.fishForMessage(
+        Duration.ofSeconds(3),
+        m -> m.equals(new UserPresence.Disconnected("c-1")) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    // the frame layer gives up on a silent peer on a tick after its close timeout
+    socket.server.request(1);
+    assertThat(socket.server.expectNext(Duration.ofSeconds(3))).isSameAs(io.pulse.http.ws.Frames.TICK);
   }
 
   private static ConversationFanout.Appended appended(long seq) {

@@ -11,6 +11,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.pulse.http.PulseNode;
 import io.pulse.persistence.testkit.CassandraExtension;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Date;
 import org.junit.jupiter.api.AfterAll;
@@ -146,6 +147,27 @@ class GatewayIT {
       // still open and serving
       assertThat(ws.send("{\"type\":\"ping\",\"ref\":\"after\"}").next().get("type").asText()).isEqualTo("pong");
       assertThat(ws.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  void aMessageInSeveralFramesIsAnsweredOnceAndAWebSocketPingGetsItsPong() throws Exception {
+    try (WsClient ws = connect("frida")) {
+      JsonNode pong = ws.sendInFragments("{\"type\":\"pi", "ng\",\"ref\"", ":\"in-pieces\"}").next();
+      assertThat(pong.get("type").asText()).isEqualTo("pong");
+      assertThat(pong.get("ref").asText()).isEqualTo("in-pieces");
+      ByteBuffer answered = ws.ping(new byte[] {7, 8, 9}).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(answered).isEqualTo(ByteBuffer.wrap(new byte[] {7, 8, 9}));
+      ws.expectNothing(Duration.ofMillis(200)); // one answer per message, none for the ping
+    }
+  }
+
+  @Test
+  void aMessageOverTheLimitInSeveralFramesClosesWith1009() {
+    try (WsClient ws = connect("gus")) {
+      String half = "x".repeat(40 * 1024);
+      ws.sendInFragments("{\"type\":\"ping\",\"ref\":\"" + half, half, "\"}");
+      assertThat(ws.closeCode(Duration.ofSeconds(10))).isEqualTo(1009);
     }
   }
 

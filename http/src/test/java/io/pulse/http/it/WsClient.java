@@ -66,6 +66,20 @@ public final class WsClient implements AutoCloseable {
     return this;
   }
 
+  /** One text message sent as several WebSocket frames (a first frame and continuations). */
+  public WsClient sendInFragments(String... parts) {
+    for (int i = 0; i < parts.length; i++) socket.sendText(parts[i], i == parts.length - 1).orTimeout(10, TimeUnit.SECONDS).join();
+    return this;
+  }
+
+  /** Sends a WebSocket ping frame; completes with the pong's data. */
+  public CompletableFuture<ByteBuffer> ping(byte[] data) {
+    CompletableFuture<ByteBuffer> pong = new CompletableFuture<>();
+    listener.pong = pong;
+    socket.sendPing(ByteBuffer.wrap(data)).orTimeout(10, TimeUnit.SECONDS).join();
+    return pong;
+  }
+
   public WsClient sendBinary(byte[] data) {
     socket.sendBinary(ByteBuffer.wrap(data), true).orTimeout(10, TimeUnit.SECONDS).join();
     return this;
@@ -183,6 +197,15 @@ public final class WsClient implements AutoCloseable {
     final LinkedBlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
+    volatile CompletableFuture<ByteBuffer> pong = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+      ByteBuffer copy = ByteBuffer.allocate(message.remaining()).put(message).flip();
+      pong.complete(copy);
+      ws.request(1);
+      return null;
+    }
 
     @Override
     public void onOpen(WebSocket ws) {
