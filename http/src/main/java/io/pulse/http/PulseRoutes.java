@@ -47,7 +47,8 @@ final class PulseRoutes extends AllDirectives {
                 org.apache.pekko.http.javadsl.settings.ServerSettings.create(system.classicSystem()))
             .websocketSettings();
     this.webSockets =
-        new WebSocketLayers(wsSettings, org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"));
+        new WebSocketLayers(
+            wsSettings, org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());
   }
 
   Route routes() {
@@ -118,7 +119,7 @@ final class PulseRoutes extends AllDirectives {
     // Clients that offer no subprotocol (stock tools) are served the current one implicitly.
     boolean offered = java.util.stream.StreamSupport.stream(upgrade.getRequestedProtocols().spliterator(), false).anyMatch(subprotocol::equals);
     String chosen = offered ? subprotocol : null;
-    return webSockets.upgrade(upgrade, gateway.handler(user), chosen);
+    return webSockets.upgrade(upgrade, gateway.session(user), chosen);
   }
 
   private Route unauthorized(String reason) {

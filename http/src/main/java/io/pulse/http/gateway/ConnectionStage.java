@@ -79,6 +79,17 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       Scheduler scheduler,
       OpenConnections open) {}
 
+  /**
+   * Hands each socket its session through the graph's attributes, so that the graph itself (this
+   * operator joined to the frame layers) is built once and shared: a per-socket blueprint would be
+   * held for the socket's lifetime.
+   */
+  public record SessionAttribute(Session session) implements Attributes.Attribute {}
+
+  public static Attributes session(Session session) {
+    return Attributes.apply(new SessionAttribute(session));
+  }
+
   private static final Object TICK = "tick";
   /** While closing: lets the frame layer give up on a peer that never answers the close. */
   private static final Object CLOSE_TICK = "close-tick";
@@ -95,21 +106,15 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   private record ConvSubscribed(
       String conversationId, Conversation.Subscribed subscribed, Throwable failure, CompletableFuture<Outbound> reply, String ref, String topic) {}
 
-  private final Session session;
   private final GatewaySettings settings;
   private final ChatSettings chat;
-  private final int idleTicks;
   private final Inlet<Object> in = Inlet.create("Connection.in");
   private final Outlet<Object> out = Outlet.create("Connection.out");
   private final FlowShape<Object, Object> shape = FlowShape.of(in, out);
 
-  public ConnectionStage(Session session, GatewaySettings settings, ChatSettings chat) {
-    this.session = session;
+  public ConnectionStage(GatewaySettings settings, ChatSettings chat) {
     this.settings = settings;
     this.chat = chat;
-    // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
-    this.idleTicks =
-        (int) Math.max(1, -Math.floorDiv(-settings.idleTimeout().toMillis(), session.heartbeatInterval().toMillis()));
   }
 
   @Override
@@ -119,10 +124,17 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
 
   @Override
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
-    return new Logic();
+    Session session =
+        inheritedAttributes
+            .getAttribute(SessionAttribute.class)
+            .orElseThrow(() -> new IllegalStateException("a connection needs its session: add ConnectionStage.session(...)"))
+            .session();
+    return new Logic(session);
   }
 
   private final class Logic extends TimerGraphStageLogic {
+    private final Session session;
+    private final int idleTicks;
     // Stage-local state: touched only by this operator's own callbacks, one at a time.
     private final OutboundQueue queue = new OutboundQueue(settings.durableBuffer(), settings.ephemeralKeys());
     /** Answers in the order their frames came, each done or still waiting for an entity. */
@@ -148,8 +160,12 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     private AsyncCallback<ConvSubscribed> convSubscribed;
     private java.util.function.Consumer<CloseWith> closer;
 
-    Logic() {
+    Logic(Session session) {
       super(shape);
+      this.session = session;
+      // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
+      this.idleTicks =
+          (int) Math.max(1, -Math.floorDiv(-settings.idleTimeout().toMillis(), session.heartbeatInterval().toMillis()));
       setHandler(
           in,
           new AbstractInHandler() {

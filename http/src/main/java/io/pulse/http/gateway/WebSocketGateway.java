@@ -43,8 +43,13 @@ public final class WebSocketGateway {
     this.sharding = ClusterSharding.get(system);
   }
 
-  /** The connection's operator, to be joined to Pekko HTTP's WebSocket frame layer. */
-  public ConnectionStage handler(AuthenticatedUser user) {
+  /** The connection operator, shared by every socket; each gets its own {@link #session}. */
+  public ConnectionStage connection() {
+    return new ConnectionStage(settings, chat);
+  }
+
+  /** One socket's session, as attributes for the shared connection graph. */
+  public org.apache.pekko.stream.Attributes session(AuthenticatedUser user) {
     String connectionId = UUID.randomUUID().toString();
     Map<String, Object> welcome = new LinkedHashMap<>();
     welcome.put("userId", user.userId());
@@ -63,7 +68,7 @@ public final class WebSocketGateway {
             requests,
             system.scheduler(),
             open);
-    return new ConnectionStage(session, settings, chat);
+    return ConnectionStage.session(session);
   }
 
   /** The frames entities answer: profiles and chat. */

@@ -89,7 +89,7 @@ class ConnectionStageTest {
               open);
       Pair<TestPublisher.Probe<Object>, TestSubscriber.Probe<Object>> probes =
           TestSource.<Object>probe(testKit.system().classicSystem())
-              .via(Flow.fromGraph(new ConnectionStage(session, settings, CHAT)))
+              .via(Flow.fromGraph(new ConnectionStage(settings, CHAT)).addAttributes(ConnectionStage.session(session)))
               .toMat(TestSink.probe(testKit.system().classicSystem()), Keep.both())
               .run(testKit.system());
       client = probes.first();
