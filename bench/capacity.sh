@@ -22,31 +22,7 @@ cleanup() {
 trap cleanup EXIT
 heap_used_kib() { jcmd "$1" GC.run >/dev/null; jcmd "$1" GC.heap_info | awk '/garbage-first heap/{for(i=1;i<=NF;i++) if($i=="used"){v=$(i+1); sub("K,?","",v); print v}}'; }
 sockets() { ss -Htn state established "( sport = :$1 )" | wc -l; }
-# CPU seconds used so far (user + system) by each role on the machine: node processes, Cassandra,
-# the Gatling JVMs and the Maven JVMs that launched them. Differences between two samples say where a
-# phase's CPU went.
-cpu_by_role() {
-  local tck; tck=$(getconf CLK_TCK)
-  for d in /proc/[0-9]*; do
-    [ -r "$d/cmdline" ] || continue
-    local cmd; cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
-    local role=""
-    case "$cmd" in
-      *pulse-node.jar*) role=node ;;
-      *CassandraDaemon*) role=cassandra ;;
-      *io.gatling.app.Gatling*) role=gatling ;;
-      *plexus-classworlds*) role=maven ;;
-    esac
-    [ -n "$role" ] || continue
-    awk -v r="$role" -v t="$tck" '{print r, ($14+$15)/t}' "$d/stat" 2>/dev/null
-  done | awk '{s[$1]+=$2} END {for (r in s) printf "%s=%.0f ", r, s[r]; print ""}'
-}
-cpu_delta() { # "before" "after" -> per-role CPU seconds and share of the machine over SECONDS
-  awk -v a="$1" -v b="$2" -v secs="$3" -v cores="$(nproc)" 'BEGIN {
-    n=split(a, x, " "); for (i=1;i<=n;i++) { split(x[i], kv, "="); A[kv[1]]=kv[2] }
-    n=split(b, y, " "); for (i=1;i<=n;i++) { split(y[i], kv, "="); printf "%s %.0f s (%.0f%% of the machine)  ", kv[1], kv[2]-A[kv[1]], 100*(kv[2]-A[kv[1]])/(secs*cores) }
-    print "" }'
-}
+. "$(dirname "$0")/lib.sh"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1); $NODES nodes, $N connections, $P load processes"
 for ((i=0; i<NODES; i++)); do

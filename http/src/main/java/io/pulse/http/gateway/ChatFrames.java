@@ -11,7 +11,15 @@ import java.util.Map;
 final class ChatFrames {
   private ChatFrames() {}
 
+  /** Enough for the events on their way to this node's sockets at a time; a slot is a few dozen bytes. */
+  private static final RenderedOnce<ConversationFanout.Push, Outbound> RENDERED = new RenderedOnce<>(4096, ChatFrames::renderNow);
+
+  /** The frame for {@code push}, rendered once for all of this node's sockets that it goes to. */
   static Outbound render(ConversationFanout.Push push) {
+    return RENDERED.get(push);
+  }
+
+  private static Outbound renderNow(ConversationFanout.Push push) {
     if (push instanceof ConversationFanout.Appended a) {
       String topic = Topic.conversation(a.conversationId()).name();
       Timeline.Entry entry = a.entry();

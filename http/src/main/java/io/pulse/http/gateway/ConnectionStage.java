@@ -256,7 +256,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
         // only the peer's close still matters to the frame layer
         if (event instanceof FrameHandler.PeerClosed) control(event);
       } else if (event instanceof FrameHandler.TextMessagePart part) {
-        onPart(part.data(), WebSocketGateway.utf8Length(part.data()), part.last(), false);
+        onPart(part.data(), utf8Bytes(part.data()), part.last(), false);
       } else if (event instanceof FrameHandler.BinaryMessagePart part) {
         onPart(null, part.data().size(), part.last(), true);
       } else if (event instanceof FrameHandler.PeerClosed closed) {
@@ -275,7 +275,19 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       completeIfDone();
     }
 
-    /** One piece of a message; most messages come whole, in one piece, and are not copied. */
+    /**
+     * The UTF-8 size of {@code text}, or a bound known to be within the limit: a char is at most 3
+     * bytes, so most frames need no counting at all.
+     */
+    private long utf8Bytes(String text) {
+      long bound = 3L * text.length();
+      return bound <= settings.maxFrameBytes() ? bound : WebSocketGateway.utf8Length(text);
+    }
+
+    /**
+     * One piece of a message; most messages come whole, in one piece, and are not copied. {@code
+     * bytes} is exact, or an upper bound not over the limit.
+     */
     private void onPart(String text, long bytes, boolean last, boolean binary) {
       ticksSinceFrame = 0;
       int max = settings.maxFrameBytes();
@@ -284,7 +296,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
         return;
       }
       inMessage = true;
-      partialBytes += bytes;
+      // across pieces, bounds could add up past the limit: count exactly
+      partialBytes += binary ? bytes : WebSocketGateway.utf8Length(text);
       if (binary || partialBytes > max) partial = null; // keep counting, stop keeping
       else (partial == null ? partial = new StringBuilder() : partial).append(text);
       if (!last) return;
