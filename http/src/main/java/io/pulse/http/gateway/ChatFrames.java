@@ -11,8 +11,12 @@ import java.util.Map;
 final class ChatFrames {
   private ChatFrames() {}
 
-  /** Enough for the events on their way to this node's sockets at a time; a slot is a few dozen bytes. */
-  private static final RenderedOnce<ConversationFanout.Push, Outbound> RENDERED = new RenderedOnce<>(4096, ChatFrames::renderNow);
+  /**
+   * Enough for the events on their way to this node's sockets at a time (a group's subscribers get an
+   * event within milliseconds of each other). Each slot keeps its event and frame until it is reused:
+   * at most ~0.5 MB for the node.
+   */
+  private static final RenderedOnce<ConversationFanout.Push, Outbound> RENDERED = new RenderedOnce<>(1024, ChatFrames::renderNow);
 
   /** The frame for {@code push}, rendered once for all of this node's sockets that it goes to. */
   static Outbound render(ConversationFanout.Push push) {
