@@ -139,9 +139,15 @@ class CassandraJournalIT {
 
     assertThat(sequenceNumbers("SELECT sequence_nr FROM pulse.messages WHERE persistence_id = ? AND partition_nr = 0", id))
         .containsExactly(1L, 2L, 3L, 4L);
-    // keep-1 retention: the snapshot at 4 replaced the one at 2
-    assertThat(sequenceNumbers("SELECT sequence_nr FROM pulse.snapshots WHERE persistence_id = ?", id))
-        .containsExactly(4L);
+    // keep-1 retention: the snapshot at 4 replaces the one at 2. The old one is deleted after the new
+    // one is saved (SnapshotCompleted comes first), so wait for the deletion.
+    snapshots.awaitAssert(
+        PATIENCE,
+        () -> {
+          assertThat(sequenceNumbers("SELECT sequence_nr FROM pulse.snapshots WHERE persistence_id = ?", id))
+              .containsExactly(4L);
+          return null;
+        });
     assertThat(cql.execute("SELECT persistence_id FROM pulse.all_persistence_ids WHERE persistence_id = ?", id.id()).one())
         .isNotNull();
   }
