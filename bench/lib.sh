@@ -26,7 +26,6 @@ cpu_delta() { # "before" "after" -> per-role CPU seconds and share of the machin
     print "" }'
 }
 
-
 # Waits until the node at URL answers /ready, or fails if process PID died first.
 await_ready() {
   until curl -sf "$1/ready" >/dev/null; do

@@ -67,17 +67,17 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     ProtocolError error(String ref, Throwable failure);
   }
 
-  /** Who is connected, and the entities the connection talks to. */
-  public record Session(
-      AuthenticatedUser user,
-      String connectionId,
-      Outbound welcome,
+  /** What every connection of the node shares: its timing and the entities it talks to. */
+  public record Wiring(
       Duration heartbeatInterval,
       Function<String, RecipientRef<UserPresence.Command>> hubs,
       Function<String, RecipientRef<Conversation.Command>> conversations,
       Requests requests,
       Scheduler scheduler,
       OpenConnections open) {}
+
+  /** Who is connected: the only part that differs per socket. */
+  public record Session(AuthenticatedUser user, String connectionId, Outbound welcome) {}
 
   /**
    * Hands each socket its session through the graph's attributes, so that the graph itself (this
@@ -108,13 +108,19 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
 
   private final GatewaySettings settings;
   private final ChatSettings chat;
+  private final Wiring wiring;
+  private final int idleTicks;
   private final Inlet<Object> in = Inlet.create("Connection.in");
   private final Outlet<Object> out = Outlet.create("Connection.out");
   private final FlowShape<Object, Object> shape = FlowShape.of(in, out);
 
-  public ConnectionStage(GatewaySettings settings, ChatSettings chat) {
+  public ConnectionStage(GatewaySettings settings, ChatSettings chat, Wiring wiring) {
     this.settings = settings;
     this.chat = chat;
+    this.wiring = wiring;
+    // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
+    this.idleTicks =
+        (int) Math.max(1, -Math.floorDiv(-settings.idleTimeout().toMillis(), wiring.heartbeatInterval().toMillis()));
   }
 
   @Override
@@ -134,7 +140,6 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
 
   private final class Logic extends TimerGraphStageLogic {
     private final Session session;
-    private final int idleTicks;
     // Stage-local state: touched only by this operator's own callbacks, one at a time.
     private final OutboundQueue queue = new OutboundQueue(settings.durableBuffer(), settings.ephemeralKeys());
     /** Answers in the order their frames came, each done or still waiting for an entity. */
@@ -163,9 +168,6 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     Logic(Session session) {
       super(shape);
       this.session = session;
-      // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
-      this.idleTicks =
-          (int) Math.max(1, -Math.floorDiv(-settings.idleTimeout().toMillis(), session.heartbeatInterval().toMillis()));
       setHandler(
           in,
           new AbstractInHandler() {
@@ -210,11 +212,11 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       convSubscribed = createAsyncCallback(this::onConvSubscribed);
       AsyncCallback<CloseWith> shutdown = createAsyncCallback(this::close);
       closer = shutdown::invoke;
-      CloseWith closedAlready = session.open().add(closer);
+      CloseWith closedAlready = wiring.open().add(closer);
       inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst());
       queue.offer(session.welcome());
-      session.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
-      scheduleWithFixedDelay(TICK, session.heartbeatInterval(), session.heartbeatInterval());
+      wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
+      scheduleWithFixedDelay(TICK, wiring.heartbeatInterval(), wiring.heartbeatInterval());
       pull(in);
       // a socket that opens while the node closes them all is closed before its welcome
       if (closedAlready != null) close(closedAlready);
@@ -229,10 +231,10 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     private void leave() {
       if (self == null || left) return;
       left = true;
-      session.open().remove(closer);
-      session.hubs().apply(userId()).tell(new UserPresence.Disconnected(session.connectionId()));
-      for (String watched : watching) session.hubs().apply(watched).tell(new UserPresence.Unwatch(presenceSelf()));
-      for (String id : followed.keySet()) session.conversations().apply(id).tell(new Conversation.Unsubscribe(conversationSelf()));
+      wiring.open().remove(closer);
+      wiring.hubs().apply(userId()).tell(new UserPresence.Disconnected(session.connectionId()));
+      for (String watched : watching) wiring.hubs().apply(watched).tell(new UserPresence.Unwatch(presenceSelf()));
+      for (String id : followed.keySet()) wiring.conversations().apply(id).tell(new Conversation.Unsubscribe(conversationSelf()));
     }
 
     private String userId() {
@@ -256,9 +258,9 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
         // only the peer's close still matters to the frame layer
         if (event instanceof FrameHandler.PeerClosed) control(event);
       } else if (event instanceof FrameHandler.TextMessagePart part) {
-        onPart(part.data(), utf8Bytes(part.data()), part.last(), false);
+        onPart(part.data(), 0, part.last());
       } else if (event instanceof FrameHandler.BinaryMessagePart part) {
-        onPart(null, part.data().size(), part.last(), true);
+        onPart(null, part.data().size(), part.last());
       } else if (event instanceof FrameHandler.PeerClosed closed) {
         control(closed);
         if (Frames.isErrorClose(closed)) closing(); // the frame layer answers and ends the connection
@@ -276,28 +278,20 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     }
 
     /**
-     * The UTF-8 size of {@code text}, or a bound known to be within the limit: a char is at most 3
-     * bytes, so most frames need no counting at all.
+     * One piece of a message: text, or {@code binaryBytes} of binary when {@code text} is null. Most
+     * messages come whole, in one piece, and are not copied.
      */
-    private long utf8Bytes(String text) {
-      long bound = 3L * text.length();
-      return bound <= settings.maxFrameBytes() ? bound : WebSocketGateway.utf8Length(text);
-    }
-
-    /**
-     * One piece of a message; most messages come whole, in one piece, and are not copied. {@code
-     * bytes} is exact, or an upper bound not over the limit.
-     */
-    private void onPart(String text, long bytes, boolean last, boolean binary) {
+    private void onPart(String text, long binaryBytes, boolean last) {
       ticksSinceFrame = 0;
+      boolean binary = text == null;
       int max = settings.maxFrameBytes();
       if (!inMessage && last) {
-        onText(bytes > max ? Text.OVERSIZED : binary ? Text.BINARY : Text.of(text));
+        boolean oversized = binary ? binaryBytes > max : exceeds(text, max);
+        onText(oversized ? Text.OVERSIZED : binary ? Text.BINARY : Text.of(text));
         return;
       }
       inMessage = true;
-      // across pieces, bounds could add up past the limit: count exactly
-      partialBytes += binary ? bytes : WebSocketGateway.utf8Length(text);
+      partialBytes += binary ? binaryBytes : utf8Length(text);
       if (binary || partialBytes > max) partial = null; // keep counting, stop keeping
       else (partial == null ? partial = new StringBuilder() : partial).append(text);
       if (!last) return;
@@ -379,7 +373,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       } catch (RuntimeException e) {
         answer = CompletableFuture.failedFuture(e);
       }
-      return answer.exceptionally(e -> Outbound.durable(FrameCodec.error(session.requests().error(frame.ref(), unwrap(e)))));
+      return answer.exceptionally(e -> Outbound.durable(FrameCodec.error(wiring.requests().error(frame.ref(), unwrap(e)))));
     }
 
     /** Frames about the connection itself are answered here; the rest by entities. */
@@ -388,16 +382,16 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       if (frame instanceof ClientFrame.Subscribe s && s.topic().isConversation()) return follow(s);
       if (frame instanceof ClientFrame.Unsubscribe u && u.topic().isConversation()) return done(unfollow(u));
       if (frame instanceof ClientFrame.Subscribe s) {
-        session.hubs().apply(s.topic().id()).tell(new UserPresence.Watch(presenceSelf()));
+        wiring.hubs().apply(s.topic().id()).tell(new UserPresence.Watch(presenceSelf()));
         watching.add(s.topic().id());
         return done(reply(s.ref(), Map.of("topic", s.topic().name(), "subscribed", true)));
       }
       if (frame instanceof ClientFrame.Unsubscribe u) {
         if (!watching.remove(u.topic().id())) return error(notSubscribed(u));
-        session.hubs().apply(u.topic().id()).tell(new UserPresence.Unwatch(presenceSelf()));
+        wiring.hubs().apply(u.topic().id()).tell(new UserPresence.Unwatch(presenceSelf()));
         return done(reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false)));
       }
-      return session.requests().answer(session.user(), frame);
+      return wiring.requests().answer(session.user(), frame);
     }
 
     private static ProtocolError notSubscribed(ClientFrame.Unsubscribe u) {
@@ -422,9 +416,9 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
 
     private void onTick() {
       // Only an active client keeps the user online: a silent one lets presence expire after its TTL.
-      if (ticksSinceFrame == 0) session.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
+      if (ticksSinceFrame == 0) wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
       // Idempotent re-registration (no snapshot): heals watches whose hub was moved or restarted.
-      for (String watched : watching) session.hubs().apply(watched).tell(new UserPresence.Watch(presenceSelf(), false));
+      for (String watched : watching) wiring.hubs().apply(watched).tell(new UserPresence.Watch(presenceSelf(), false));
       ticksSinceFrame++;
       // The tick that ends the last active interval does not count as silence.
       if (ticksSinceFrame == idleTicks + 1) close(new CloseWith(CloseCodes.IDLE, "idle: no frame from the client; send a ping every heartbeatMs"));
@@ -485,16 +479,16 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       ConvSub sub = followed.remove(u.topic().id());
       if (sub == null) return Outbound.durable(FrameCodec.error(notSubscribed(u)));
       if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
-      session.conversations().apply(u.topic().id()).tell(new Conversation.Unsubscribe(conversationSelf()));
+      wiring.conversations().apply(u.topic().id()).tell(new Conversation.Unsubscribe(conversationSelf()));
       return reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false));
     }
 
     private void askSubscribe(String conversationId, long since, CompletableFuture<Outbound> reply, String ref, String topic) {
       AskPattern.<Conversation.Command, Conversation.Subscribed>askWithStatus(
-              session.conversations().apply(conversationId),
+              wiring.conversations().apply(conversationId),
               r -> new Conversation.Subscribe(userId(), since, conversationSelf(), r),
               settings.askTimeout(),
-              session.scheduler())
+              wiring.scheduler())
           .whenComplete((ok, e) -> convSubscribed.invoke(new ConvSubscribed(conversationId, ok, e, reply, ref, topic)));
     }
 
@@ -515,7 +509,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       }
       if (sub == null) {
         // unsubscribed meanwhile
-        session.conversations().apply(m.conversationId()).tell(new Conversation.Unsubscribe(conversationSelf()));
+        wiring.conversations().apply(m.conversationId()).tell(new Conversation.Unsubscribe(conversationSelf()));
         return;
       }
       ActorRef fanout = Adapter.toClassic(m.subscribed().fanout());
@@ -586,9 +580,29 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     return done(Outbound.durable(FrameCodec.error(error)));
   }
 
-  static Throwable unwrap(Throwable e) {
+  private static Throwable unwrap(Throwable e) {
     while (e instanceof CompletionException && e.getCause() != null) e = e.getCause();
     return e;
+  }
+
+  /** Whether {@code text} is over {@code max} UTF-8 bytes; counted only when it could be (a char is at most 3 bytes). */
+  private static boolean exceeds(String text, int max) {
+    return 3L * text.length() > max && utf8Length(text) > max;
+  }
+
+  /** UTF-8 length without allocating a byte array per frame. */
+  static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) bytes += 1;
+      else if (c < 0x800) bytes += 2;
+      else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    }
+    return bytes;
   }
 
   // ---- inbound admission: pure -----------------------------------------------------------------------

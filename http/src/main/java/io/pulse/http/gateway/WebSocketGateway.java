@@ -30,7 +30,6 @@ public final class WebSocketGateway {
   private final ChatSettings chat;
   private final Duration heartbeatInterval;
   private final ClusterSharding sharding;
-  private final ConnectionStage.Requests requests = new EntityRequests();
   private final OpenConnections open;
 
   public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl, OpenConnections open) {
@@ -45,7 +44,15 @@ public final class WebSocketGateway {
 
   /** The connection operator, shared by every socket; each gets its own {@link #session}. */
   public ConnectionStage connection() {
-    return new ConnectionStage(settings, chat);
+    ConnectionStage.Wiring wiring =
+        new ConnectionStage.Wiring(
+            heartbeatInterval,
+            id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
+            this::conversation,
+            new EntityRequests(),
+            system.scheduler(),
+            open);
+    return new ConnectionStage(settings, chat, wiring);
   }
 
   /** One socket's session, as attributes for the shared connection graph. */
@@ -57,18 +64,7 @@ public final class WebSocketGateway {
     welcome.put("protocol", settings.subprotocol());
     welcome.put("maxFrameBytes", settings.maxFrameBytes());
     welcome.put("heartbeatMs", heartbeatInterval.toMillis());
-    ConnectionStage.Session session =
-        new ConnectionStage.Session(
-            user,
-            connectionId,
-            Outbound.durable(FrameCodec.welcome(welcome)),
-            heartbeatInterval,
-            id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
-            this::conversation,
-            requests,
-            system.scheduler(),
-            open);
-    return ConnectionStage.session(session);
+    return ConnectionStage.session(new ConnectionStage.Session(user, connectionId, Outbound.durable(FrameCodec.welcome(welcome))));
   }
 
   /** The frames entities answer: profiles and chat. */
@@ -245,20 +241,5 @@ public final class WebSocketGateway {
     }
     system.log().warn("Frame failed for ref {}", ref, e);
     return ProtocolError.of(ref, ErrorCode.INTERNAL, "internal error");
-  }
-
-  /** UTF-8 length without allocating a byte array per frame. */
-  static int utf8Length(String s) {
-    int bytes = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) bytes += 1;
-      else if (c < 0x800) bytes += 2;
-      else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    }
-    return bytes;
   }
 }

@@ -76,20 +76,13 @@ class ConnectionStageTest {
     }
 
     Socket(GatewaySettings settings, Duration heartbeat, ConnectionStage.Requests requests, OpenConnections open) {
+      ConnectionStage.Wiring wiring =
+          new ConnectionStage.Wiring(heartbeat, id -> hub.ref(), id -> conversations.ref(), requests, testKit.scheduler(), open);
       ConnectionStage.Session session =
-          new ConnectionStage.Session(
-              new AuthenticatedUser("alice"),
-              "c-1",
-              Outbound.durable("{\"type\":\"welcome\"}"),
-              heartbeat,
-              id -> hub.ref(),
-              id -> conversations.ref(),
-              requests,
-              testKit.scheduler(),
-              open);
+          new ConnectionStage.Session(new AuthenticatedUser("alice"), "c-1", Outbound.durable("{\"type\":\"welcome\"}"));
       Pair<TestPublisher.Probe<Object>, TestSubscriber.Probe<Object>> probes =
           TestSource.<Object>probe(testKit.system().classicSystem())
-              .via(Flow.fromGraph(new ConnectionStage(settings, CHAT)).addAttributes(ConnectionStage.session(session)))
+              .via(Flow.fromGraph(new ConnectionStage(settings, CHAT, wiring)).addAttributes(ConnectionStage.session(session)))
               .toMat(TestSink.probe(testKit.system().classicSystem()), Keep.both())
               .run(testKit.system());
       client = probes.first();
