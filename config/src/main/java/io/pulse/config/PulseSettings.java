@@ -86,7 +86,9 @@ public record PulseSettings(
       Duration askTimeout,
       int durableBuffer,
       int ephemeralKeys,
-      Duration idleTimeout) {
+      Duration idleTimeout,
+      Duration handshakeTimeout,
+      int maxUpgradeHeadBytes) {
     static GatewaySettings from(Config c) {
       return new GatewaySettings(
           c.getString("subprotocol"),
@@ -97,7 +99,9 @@ public record PulseSettings(
           c.getDuration("ask-timeout"),
           c.getInt("outbound.durable-buffer"),
           c.getInt("outbound.ephemeral-keys"),
-          c.getDuration("idle-timeout"));
+          c.getDuration("idle-timeout"),
+          c.getDuration("handshake-timeout"),
+          (int) c.getBytes("max-upgrade-head").longValue());
     }
   }
 

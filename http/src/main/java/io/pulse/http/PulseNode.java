@@ -3,10 +3,13 @@ package io.pulse.http;
 import com.typesafe.config.Config;
 import io.pulse.actors.user.User;
 import io.pulse.config.PulseSettings;
+import io.pulse.http.edge.FrontDoor;
+import io.pulse.http.edge.WebSocketHandshake;
 import io.pulse.http.gateway.OpenConnections;
 import io.pulse.http.gateway.WebSocketGateway;
 import io.pulse.http.ws.CloseCodes;
 import io.pulse.http.ws.CloseWith;
+import io.pulse.http.ws.WebSocketLayers;
 import io.pulse.persistence.JournalHealth;
 import io.pulse.persistence.cassandra.EmbeddedCassandra;
 import io.pulse.persistence.cassandra.SchemaApplier;
@@ -15,6 +18,7 @@ import io.pulse.sharding.PulseSharding;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,8 +28,20 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.event.Logging;
 import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +54,10 @@ public final class PulseNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PulseNode.class);
 
   private final ActorSystem<Void> system;
-  private final ServerBinding binding;
+  private final Tcp.ServerBinding binding;
   private final Optional<EmbeddedCassandra> cassandra;
 
-  private PulseNode(ActorSystem<Void> system, ServerBinding binding, Optional<EmbeddedCassandra> cassandra) {
+  private PulseNode(ActorSystem<Void> system, Tcp.ServerBinding binding, Optional<EmbeddedCassandra> cassandra) {
     this.system = system;
     this.binding = binding;
     this.cassandra = cassandra;
@@ -65,19 +81,11 @@ public final class PulseNode implements AutoCloseable {
         warmUp(system);
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         OpenConnections connections = new OpenConnections();
-        PulseRoutes routes =
-            new PulseRoutes(
-                system,
-                auth,
-                new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl(), connections),
-                settings.gateway().subprotocol());
-        ServerBinding binding =
-            Http.get(system)
-                .newServerAt(settings.http().host(), settings.http().port())
-                .bind(routes.routes())
-                .toCompletableFuture()
-                .get(30, TimeUnit.SECONDS)
-                .addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+        WebSocketGateway gateway = new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl(), connections);
+        Tcp.ServerBinding binding =
+            bind(system, settings, frontDoor(system, settings, auth, gateway)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        CoordinatedShutdown.get(system)
+            .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", () -> binding.unbind().thenApply(u -> Done.getInstance()));
         CoordinatedShutdown.get(system)
             .addTask(
                 CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -104,6 +112,41 @@ public final class PulseNode implements AutoCloseable {
       if (e instanceof RuntimeException re) throw re;
       throw new IllegalStateException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Every connection to the port starts at a {@link FrontDoor}: WebSocket upgrades to /ws are
+   * handshaken there and joined to the frame layers and connection operator; every other request goes
+   * to Pekko HTTP's server layer and {@link PulseRoutes}.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static FrontDoor frontDoor(ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway) {
+    ServerSettings server = ServerSettings.create(system.classicSystem());
+    // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
+    BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth).routes().flow(system).join(layer);
+    WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
+    Flow<ByteString, ByteString, NotUsed> webSocket =
+        WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());
+    PulseSettings.GatewaySettings g = settings.gateway();
+    return new FrontDoor(
+        http,
+        webSocket,
+        "/ws",
+        new WebSocketHandshake(auth.verifier, g.subprotocol()),
+        gateway::session,
+        g.maxUpgradeHeadBytes(),
+        g.handshakeTimeout());
+  }
+
+  private static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, PulseSettings settings, FrontDoor door) {
+    Materializer materializer = Materializer.matFromSystem(system);
+    Flow<ByteString, ByteString, NotUsed> perConnection = Flow.fromGraph(door);
+    int backlog = system.settings().config().getInt("pekko.http.server.backlog");
+    return Tcp.get(system)
+        .bind(settings.http().host(), settings.http().port(), backlog, List.of(), false, Optional.empty())
+        .to(Sink.foreach(connection -> connection.handleWith(perConnection, materializer)))
+        .run(materializer);
   }
 
   /**

@@ -63,7 +63,26 @@ final class RawWsClient implements AutoCloseable {
     return client;
   }
 
-  private String readHead() throws IOException {
+  /** A connected socket that has sent nothing yet, for tests of the handshake itself. */
+  static RawWsClient open(int port) throws IOException {
+    Socket socket = new Socket();
+    socket.setTcpNoDelay(true);
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    return new RawWsClient(socket);
+  }
+
+  void write(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** Everything the server sends until it closes the connection, as text. */
+  String readToEnd(Duration timeout) throws IOException {
+    socket.setSoTimeout((int) timeout.toMillis());
+    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  String readHead() throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     byte[] end = {'\r', '\n', '\r', '\n'};
@@ -78,6 +97,11 @@ final class RawWsClient implements AutoCloseable {
 
   /** Sends one masked text frame, as every client frame must be. */
   void sendText(String text) throws IOException {
+    out.write(maskedText(text));
+    out.flush();
+  }
+
+  static byte[] maskedText(String text) {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
     frame.write(0x81);
@@ -92,10 +116,9 @@ final class RawWsClient implements AutoCloseable {
     }
     byte[] mask = new byte[4];
     RANDOM.nextBytes(mask);
-    frame.write(mask);
+    frame.writeBytes(mask);
     for (int i = 0; i < payload.length; i++) frame.write(payload[i] ^ mask[i & 3]);
-    out.write(frame.toByteArray());
-    out.flush();
+    return frame.toByteArray();
   }
 
   Frame readFrame(Duration timeout) throws IOException {
