@@ -1,11 +1,13 @@
 package io.pulse.actors.chat;
 
+import io.pulse.actors.user.UserPresence;
 import io.pulse.persistence.CborSerializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -20,7 +22,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 /**
  * The conversations a user belongs to, newest join first. Conversations tell it when the user joins or
  * leaves; the last message and unread count of each are asked of the conversations themselves, so a
- * message costs the inbox nothing.
+ * message costs the inbox nothing. Each stored join or leave is told to the user's presence hub, which
+ * pushes it to the user's open connections (a live client learns it was added without polling).
  */
 public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.Command, Inbox.Event, Inbox.State> {
 
@@ -54,18 +57,25 @@ public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.C
     }
   }
 
+  private final RecipientRef<UserPresence.Command> hub;
+
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId())));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(
+        Entity.of(
+            ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, ctx.getEntityId()))));
   }
 
-  public static Behavior<Command> create(String userId) {
-    return new Inbox(userId);
+  /** {@code hub} is the user's presence hub, told of every stored join and leave. */
+  public static Behavior<Command> create(String userId, RecipientRef<UserPresence.Command> hub) {
+    return new Inbox(userId, hub);
   }
 
-  private Inbox(String userId) {
+  private Inbox(String userId, RecipientRef<UserPresence.Command> hub) {
     super(
         PersistenceId.of(ENTITY_TYPE_KEY.name(), userId),
         SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.1));
+    this.hub = hub;
   }
 
   @Override
@@ -87,15 +97,25 @@ public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.C
             (state, cmd) ->
                 state.conversations().contains(cmd.conversationId())
                     ? Effect().noReply()
-                    : Effect().persist(new ConversationJoined(cmd.conversationId())).thenNoReply())
+                    : Effect()
+                        .persist(new ConversationJoined(cmd.conversationId()))
+                        .thenRun(s -> notify(cmd.conversationId(), true))
+                        .thenNoReply())
         .onCommand(
             Left.class,
             (state, cmd) ->
                 state.conversations().contains(cmd.conversationId())
-                    ? Effect().persist(new ConversationLeft(cmd.conversationId())).thenNoReply()
+                    ? Effect()
+                        .persist(new ConversationLeft(cmd.conversationId()))
+                        .thenRun(s -> notify(cmd.conversationId(), false))
+                        .thenNoReply()
                     : Effect().noReply())
         .onCommand(GetConversations.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(new Conversations(state.conversations()))))
         .build();
+  }
+
+  private void notify(String conversationId, boolean member) {
+    hub.tell(new UserPresence.NotifyInbox(new UserPresence.InboxChanged(conversationId, member)));
   }
 
   @Override

@@ -32,8 +32,11 @@ public final class UserPresence {
 
   public sealed interface Command extends CborSerializable {}
 
-  /** A connection of this user is alive; the first one brings the user online. */
-  public record Heartbeat(String connectionId) implements Command {}
+  /**
+   * A connection of this user is alive; the first one brings the user online. {@code connection}
+   * receives the user's own notifications ({@link InboxChanged}) while it heartbeats.
+   */
+  public record Heartbeat(String connectionId, ActorRef<UserEvent> connection) implements Command {}
 
   /** A connection closed; the last one takes the user offline at once. */
   public record Disconnected(String connectionId) implements Command {}
@@ -55,6 +58,9 @@ public final class UserPresence {
   /** The user's profile was persisted; relayed to watchers. */
   public record ProfileChanged(User.Profile profile) implements Command {}
 
+  /** The user's inbox changed; relayed to the user's own connections only, never to watchers. */
+  public record NotifyInbox(InboxChanged change) implements Command {}
+
   private enum Sweep implements Command { INSTANCE }
 
   private record WatcherGone(ActorRef<UserEvent> watcher) implements Command {}
@@ -69,6 +75,9 @@ public final class UserPresence {
   public record PresenceChanged(String userId, boolean online, int connections, long version) implements UserEvent {}
 
   public record ProfileUpdated(User.Profile profile) implements UserEvent {}
+
+  /** The user joined ({@code member}) or left a conversation: sent to each of the user's connections. */
+  public record InboxChanged(String conversationId, boolean member) implements UserEvent {}
 
   public static void init(ActorSystem<?> system, Duration ttl) {
     ClusterSharding.get(system)
@@ -90,28 +99,31 @@ public final class UserPresence {
                 }));
   }
 
-  /** Last heartbeat per connection (System.nanoTime), and who watches. */
-  private record State(Map<String, Long> lastSeen, Set<ActorRef<UserEvent>> watchers, long version) {
+  /** A connection's last heartbeat (System.nanoTime) and its address. */
+  private record Seen(long at, ActorRef<UserEvent> connection) {}
+
+  /** The user's live connections by id, and who watches. */
+  private record State(Map<String, Seen> connections, Set<ActorRef<UserEvent>> watchers, long version) {
     static State initial() {
       return new State(Map.of(), Set.of(), System.currentTimeMillis());
     }
 
     boolean online() {
-      return !lastSeen.isEmpty();
+      return !connections.isEmpty();
     }
 
     boolean idle() {
-      return lastSeen.isEmpty() && watchers.isEmpty();
+      return connections.isEmpty() && watchers.isEmpty();
     }
 
-    State seen(String connectionId, long now) {
-      Map<String, Long> next = new HashMap<>(lastSeen);
-      next.put(connectionId, now);
+    State seen(String connectionId, ActorRef<UserEvent> connection, long now) {
+      Map<String, Seen> next = new HashMap<>(connections);
+      next.put(connectionId, new Seen(now, connection));
       return new State(Map.copyOf(next), watchers, version);
     }
 
     State withoutConnections(Set<String> gone) {
-      Map<String, Long> next = new HashMap<>(lastSeen);
+      Map<String, Seen> next = new HashMap<>(connections);
       next.keySet().removeAll(gone);
       return new State(Map.copyOf(next), watchers, version);
     }
@@ -119,17 +131,17 @@ public final class UserPresence {
     State withWatcher(ActorRef<UserEvent> watcher) {
       Set<ActorRef<UserEvent>> next = new HashSet<>(watchers);
       next.add(watcher);
-      return new State(lastSeen, Set.copyOf(next), version);
+      return new State(connections, Set.copyOf(next), version);
     }
 
     State withoutWatcher(ActorRef<UserEvent> watcher) {
       Set<ActorRef<UserEvent>> next = new HashSet<>(watchers);
       next.remove(watcher);
-      return new State(lastSeen, Set.copyOf(next), version);
+      return new State(connections, Set.copyOf(next), version);
     }
 
     State bumped() {
-      return new State(lastSeen, watchers, Math.max(version + 1, System.currentTimeMillis()));
+      return new State(connections, watchers, Math.max(version + 1, System.currentTimeMillis()));
     }
   }
 
@@ -137,13 +149,14 @@ public final class UserPresence {
 
     Behavior<Command> behavior(State state) {
       return Behaviors.receive(Command.class)
-          .onMessage(Heartbeat.class, m -> next(state, state.seen(m.connectionId(), System.nanoTime())))
+          .onMessage(Heartbeat.class, m -> next(state, state.seen(m.connectionId(), m.connection(), System.nanoTime())))
           .onMessage(Disconnected.class, m -> next(state, state.withoutConnections(Set.of(m.connectionId()))))
           .onMessage(Watch.class, m -> onWatch(state, m))
           .onMessage(Unwatch.class, m -> onUnwatch(state, m.watcher()))
           .onMessage(WatcherGone.class, m -> onUnwatch(state, m.watcher()))
           .onMessage(GetPresence.class, m -> onGet(state, m))
           .onMessage(ProfileChanged.class, m -> onProfile(state, m))
+          .onMessage(NotifyInbox.class, m -> onInbox(state, m))
           .onMessage(Sweep.class, m -> onSweep(state))
           .build();
     }
@@ -172,11 +185,16 @@ public final class UserPresence {
       return settle(state);
     }
 
+    private Behavior<Command> onInbox(State state, NotifyInbox m) {
+      state.connections().values().forEach(c -> c.connection().tell(m.change()));
+      return settle(state);
+    }
+
     private Behavior<Command> onSweep(State state) {
       long now = System.nanoTime();
       Set<String> expired = new HashSet<>();
-      state.lastSeen().forEach((id, seen) -> {
-        if (now - seen > ttlNanos) expired.add(id);
+      state.connections().forEach((id, seen) -> {
+        if (now - seen.at() > ttlNanos) expired.add(id);
       });
       return expired.isEmpty() ? settle(state) : next(state, state.withoutConnections(expired));
     }
@@ -199,7 +217,7 @@ public final class UserPresence {
     }
 
     private PresenceChanged view(State state) {
-      return new PresenceChanged(userId, state.online(), state.lastSeen().size(), state.version());
+      return new PresenceChanged(userId, state.online(), state.connections().size(), state.version());
     }
   }
 }

@@ -3,9 +3,11 @@ package io.pulse.actors.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.actors.TestConfigs;
+import io.pulse.actors.user.UserPresence;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -18,11 +20,13 @@ class InboxTest {
   private final ActorTestKit testKit = ActorTestKit.create("InboxTest", TestConfigs.inMemory());
   private final AtomicInteger ids = new AtomicInteger();
   private EventSourcedBehaviorTestKit<Inbox.Command, Inbox.Event, Inbox.State> inbox;
+  private TestProbe<UserPresence.Command> hub;
 
   @BeforeEach
   void fresh() {
     // serialization of every command, event, reply and state is checked by the kit (on by default)
-    inbox = EventSourcedBehaviorTestKit.create(testKit.system(), Inbox.create("user-" + ids.incrementAndGet()));
+    hub = testKit.createTestProbe();
+    inbox = EventSourcedBehaviorTestKit.create(testKit.system(), Inbox.create("user-" + ids.incrementAndGet(), hub.ref()));
   }
 
   @AfterAll
@@ -96,5 +100,16 @@ class InboxTest {
     assertThat(inbox.runCommand(new Inbox.Joined("c3")).hasNoEvents()).isTrue();
     assertThat(inbox.runCommand(new Inbox.Joined("c2")).events()).hasSize(1);
     assertThat(conversations()).containsExactly("c2", "c3", "c1");
+  }
+
+  @Test
+  void storedJoinsAndLeavesAreToldToTheUsersHubOnce() {
+    inbox.runCommand(new Inbox.Joined("c1"));
+    hub.expectMessage(new UserPresence.NotifyInbox(new UserPresence.InboxChanged("c1", true)));
+    inbox.runCommand(new Inbox.Joined("c1"));
+    inbox.runCommand(new Inbox.Left("c2"));
+    hub.expectNoMessage(java.time.Duration.ofMillis(200));
+    inbox.runCommand(new Inbox.Left("c1"));
+    hub.expectMessage(new UserPresence.NotifyInbox(new UserPresence.InboxChanged("c1", false)));
   }
 }

@@ -34,14 +34,16 @@ class SerializationTest {
             new User.UpdateProfile(new User.ProfileChange("Alice", null, null), profileReplies),
             new User.GetProfile(profileReplies),
             new User.ProfileUpdated("Alice", null, "away"),
-            new UserPresence.Heartbeat("c-1"),
+            new UserPresence.Heartbeat("c-1", watcher),
             new UserPresence.Disconnected("c-1"),
             new UserPresence.Watch(watcher, false),
             new UserPresence.Unwatch(watcher),
             new UserPresence.GetPresence(presenceReplies),
             new UserPresence.ProfileChanged(profile),
             new UserPresence.PresenceChanged("alice", true, 2, 42),
-            new UserPresence.ProfileUpdated(profile));
+            new UserPresence.ProfileUpdated(profile),
+            new UserPresence.NotifyInbox(new UserPresence.InboxChanged("g-1", true)),
+            new UserPresence.InboxChanged("g-1", false));
     for (Object message : messages) serialization.verifySerialization(message, true);
   }
 }

@@ -20,12 +20,14 @@ class UserPresenceTest {
   private final ActorTestKit testKit = ActorTestKit.create("UserPresenceTest", TestConfigs.inMemory());
   private TestProbe<ClusterSharding.ShardCommand> shard;
   private TestProbe<UserPresence.UserEvent> watcher;
+  private TestProbe<UserPresence.UserEvent> device;
   private ActorRef<UserPresence.Command> hub;
 
   @BeforeEach
   void fresh() {
     shard = testKit.createTestProbe();
     watcher = testKit.createTestProbe();
+    device = testKit.createTestProbe();
     hub = testKit.spawn(UserPresence.create("alice", TTL, shard.ref()));
   }
 
@@ -44,15 +46,15 @@ class UserPresenceTest {
     UserPresence.PresenceChanged snapshot = nextPresence(watcher);
     assertThat(snapshot.online()).isFalse();
 
-    hub.tell(new UserPresence.Heartbeat("phone"));
+    hub.tell(new UserPresence.Heartbeat("phone", device.ref()));
     UserPresence.PresenceChanged online = nextPresence(watcher);
     assertThat(online.online()).isTrue();
     assertThat(online.connections()).isEqualTo(1);
     assertThat(online.version()).isGreaterThan(snapshot.version());
 
     // a second device and repeated heartbeats change no one's view of online: no diff
-    hub.tell(new UserPresence.Heartbeat("laptop"));
-    hub.tell(new UserPresence.Heartbeat("phone"));
+    hub.tell(new UserPresence.Heartbeat("laptop", device.ref()));
+    hub.tell(new UserPresence.Heartbeat("phone", device.ref()));
     hub.tell(new UserPresence.Disconnected("phone"));
     watcher.expectNoMessage(Duration.ofMillis(200));
 
@@ -74,7 +76,7 @@ class UserPresenceTest {
 
   @Test
   void aSilentConnectionExpiresAfterTheTtl() {
-    hub.tell(new UserPresence.Heartbeat("phone"));
+    hub.tell(new UserPresence.Heartbeat("phone", device.ref()));
     hub.tell(new UserPresence.Watch(watcher.ref()));
     assertThat(nextPresence(watcher).online()).isTrue();
 
@@ -96,8 +98,8 @@ class UserPresenceTest {
   @Test
   void getPresenceAnswersTheCurrentView() {
     TestProbe<UserPresence.PresenceChanged> reply = testKit.createTestProbe();
-    hub.tell(new UserPresence.Heartbeat("a"));
-    hub.tell(new UserPresence.Heartbeat("b"));
+    hub.tell(new UserPresence.Heartbeat("a", device.ref()));
+    hub.tell(new UserPresence.Heartbeat("b", device.ref()));
     hub.tell(new UserPresence.GetPresence(reply.ref()));
     UserPresence.PresenceChanged view = reply.receiveMessage();
     assertThat(view.userId()).isEqualTo("alice");
@@ -107,7 +109,7 @@ class UserPresenceTest {
 
   @Test
   void asksToBePassivatedOnceNothingIsAttached() {
-    hub.tell(new UserPresence.Heartbeat("phone"));
+    hub.tell(new UserPresence.Heartbeat("phone", device.ref()));
     hub.tell(new UserPresence.Watch(watcher.ref()));
     nextPresence(watcher);
     hub.tell(new UserPresence.Unwatch(watcher.ref()));
@@ -125,6 +127,35 @@ class UserPresenceTest {
     nextPresence(doomed);
     doomed.stop();
     // the only thing attached was the stopped watcher: the hub lets itself go
+    ClusterSharding.Passivate<?> passivate = shard.expectMessageClass(ClusterSharding.Passivate.class);
+    assertThat(passivate.entity()).isEqualTo(hub);
+  }
+
+  @Test
+  void inboxChangesGoToEveryLiveConnectionOfTheUserAndToNoWatcher() {
+    TestProbe<UserPresence.UserEvent> laptop = testKit.createTestProbe();
+    hub.tell(new UserPresence.Watch(watcher.ref()));
+    nextPresence(watcher);
+    hub.tell(new UserPresence.Heartbeat("phone", device.ref()));
+    hub.tell(new UserPresence.Heartbeat("laptop", laptop.ref()));
+    nextPresence(watcher);
+
+    UserPresence.InboxChanged joined = new UserPresence.InboxChanged("g-1", true);
+    hub.tell(new UserPresence.NotifyInbox(joined));
+    assertThat(device.expectMessageClass(UserPresence.InboxChanged.class)).isEqualTo(joined);
+    assertThat(laptop.expectMessageClass(UserPresence.InboxChanged.class)).isEqualTo(joined);
+
+    hub.tell(new UserPresence.Disconnected("laptop"));
+    UserPresence.InboxChanged left = new UserPresence.InboxChanged("g-1", false);
+    hub.tell(new UserPresence.NotifyInbox(left));
+    assertThat(device.expectMessageClass(UserPresence.InboxChanged.class)).isEqualTo(left);
+    laptop.expectNoMessage(Duration.ofMillis(200));
+    watcher.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void anInboxChangeForAnOfflineUserIsDroppedAndTheHubLetsItselfGo() {
+    hub.tell(new UserPresence.NotifyInbox(new UserPresence.InboxChanged("g-1", true)));
     ClusterSharding.Passivate<?> passivate = shard.expectMessageClass(ClusterSharding.Passivate.class);
     assertThat(passivate.entity()).isEqualTo(hub);
   }

@@ -215,7 +215,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       CloseWith closedAlready = wiring.open().add(closer);
       inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst());
       queue.offer(session.welcome());
-      wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
+      wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId(), presenceSelf()));
       scheduleWithFixedDelay(TICK, wiring.heartbeatInterval(), wiring.heartbeatInterval());
       pull(in);
       // a socket that opens while the node closes them all is closed before its welcome
@@ -416,7 +416,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
 
     private void onTick() {
       // Only an active client keeps the user online: a silent one lets presence expire after its TTL.
-      if (ticksSinceFrame == 0) wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId()));
+      if (ticksSinceFrame == 0) wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId(), presenceSelf()));
       // Idempotent re-registration (no snapshot): heals watches whose hub was moved or restarted.
       for (String watched : watching) wiring.hubs().apply(watched).tell(new UserPresence.Watch(presenceSelf(), false));
       ticksSinceFrame++;

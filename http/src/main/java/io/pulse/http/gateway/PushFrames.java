@@ -19,8 +19,15 @@ final class PushFrames {
       // durable: every profile change, in order, numbered by the entity's own sequence
       return Outbound.durable(FrameCodec.event(topic, "profile", u.profile().version(), u.profile()));
     }
+    if (event instanceof UserPresence.InboxChanged c) {
+      // durable: a missed join would leave a conversation the client never hears of until inbox.get
+      return Outbound.durable(
+          FrameCodec.event(Topic.INBOX, c.member() ? "joined" : "left", null, new InboxData(c.conversationId())));
+    }
     throw new IllegalArgumentException("unknown user event " + event.getClass());
   }
+
+  record InboxData(String conversationId) {}
 
   record PresenceData(String userId, boolean online, int connections, long version) {}
 }

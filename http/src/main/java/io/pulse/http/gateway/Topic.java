@@ -6,6 +6,8 @@ import io.pulse.http.auth.UserIds;
 public record Topic(String kind, String id) {
   public static final String USER = "user";
   public static final String CONVERSATION = "conv";
+  /** The connection's own user's inbox: pushed to every connection without a subscription, never parsed. */
+  public static final String INBOX = "inbox";
 
   public static Topic parse(String name) throws ProtocolError.Invalid {
     int colon = name == null ? -1 : name.indexOf(':');

@@ -124,7 +124,7 @@ class ConnectionStageTest {
     Socket socket = new Socket(gateway(8, Duration.ofMillis(150)), Duration.ofMillis(50), new StubRequests(f -> null));
     assertThat(socket.next()).contains("welcome");
     assertThat(socket.nextClose()).isEqualTo(CloseCodes.IDLE);
-    socket.hub.expectMessage(new UserPresence.Heartbeat("c-1"));
+    assertThat(socket.hub.expectMessageClass(UserPresence.Heartbeat.class).connectionId()).isEqualTo("c-1");
     socket.hub.fishForMessage(
         Duration.ofSeconds(3),
         m -> m.equals(new UserPresence.Disconnected("c-1")) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
@@ -136,8 +136,12 @@ class ConnectionStageTest {
     socket.send("{\"type\":\"subscribe\",\"ref\":\"1\",\"topic\":\"user:bob\"}");
     assertThat(socket.next()).contains("welcome");
     assertThat(socket.next()).contains("\"ref\":\"1\"").contains("\"subscribed\":true");
-    socket.hub.expectMessage(new UserPresence.Heartbeat("c-1"));
+    UserPresence.Heartbeat heartbeat = socket.hub.expectMessageClass(UserPresence.Heartbeat.class);
+    assertThat(heartbeat.connectionId()).isEqualTo("c-1");
     UserPresence.Watch watch = socket.hub.expectMessageClass(UserPresence.Watch.class);
+    // the user's own notifications come to the address the heartbeat names
+    heartbeat.connection().tell(new UserPresence.InboxChanged("g-9", true));
+    assertThat(socket.next()).contains("\"topic\":\"inbox\"").contains("\"event\":\"joined\"").contains("\"conversationId\":\"g-9\"");
 
     watch.watcher().tell(new UserPresence.PresenceChanged("bob", true, 1, 7));
     assertThat(socket.next()).contains("\"event\":\"presence\"").contains("\"userId\":\"bob\"");

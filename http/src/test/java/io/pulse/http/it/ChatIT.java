@@ -351,4 +351,31 @@ class ChatIT {
       assertThat(call(a, "{\"type\":\"ping\"}").get("type").asText()).isEqualTo("pong");
     }
   }
+
+  @Test
+  void aLiveUserLearnsOfEveryConversationItJoinsOrLeavesWithoutSubscribing() {
+    String alice = TestNodes.uniqueUser("alice");
+    String bob = TestNodes.uniqueUser("bob");
+    try (WsClient a = connect(alice);
+        WsClient phone = connect(bob);
+        WsClient laptop = connect(bob)) {
+      String conv = group(a, bob);
+      for (WsClient device : List.of(phone, laptop)) {
+        JsonNode joined = nextInbox(device, "joined");
+        assertThat(joined.path("data").path("conversationId").asText()).isEqualTo(conv);
+      }
+      // the creator's own connections hear of it too
+      assertThat(nextInbox(a, "joined").path("data").path("conversationId").asText()).isEqualTo(conv);
+
+      ok(a, "{\"type\":\"conv.members.remove\",\"conversationId\":\"" + conv + "\",\"userId\":\"" + bob + "\"}");
+      assertThat(nextInbox(phone, "left").path("data").path("conversationId").asText()).isEqualTo(conv);
+      assertThat(nextInbox(laptop, "left").path("data").path("conversationId").asText()).isEqualTo(conv);
+    }
+  }
+
+  private static JsonNode nextInbox(WsClient ws, String event) {
+    return ws.nextMatching(
+        n -> "event".equals(n.path("type").asText()) && "inbox".equals(n.path("topic").asText()) && event.equals(n.path("event").asText()),
+        WAIT);
+  }
 }
