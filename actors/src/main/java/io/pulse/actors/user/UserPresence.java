@@ -147,18 +147,25 @@ public final class UserPresence {
 
   private record Hub(ActorContext<Command> ctx, String userId, long ttlNanos, ActorRef<ClusterSharding.ShardCommand> shard) {
 
+    /**
+     * One small closure per state rather than a builder of nine cases: a hub exists per connected
+     * user, and its behavior is rebuilt on every heartbeat.
+     */
     Behavior<Command> behavior(State state) {
-      return Behaviors.receive(Command.class)
-          .onMessage(Heartbeat.class, m -> next(state, state.seen(m.connectionId(), m.connection(), System.nanoTime())))
-          .onMessage(Disconnected.class, m -> next(state, state.withoutConnections(Set.of(m.connectionId()))))
-          .onMessage(Watch.class, m -> onWatch(state, m))
-          .onMessage(Unwatch.class, m -> onUnwatch(state, m.watcher()))
-          .onMessage(WatcherGone.class, m -> onUnwatch(state, m.watcher()))
-          .onMessage(GetPresence.class, m -> onGet(state, m))
-          .onMessage(ProfileChanged.class, m -> onProfile(state, m))
-          .onMessage(NotifyInbox.class, m -> onInbox(state, m))
-          .onMessage(Sweep.class, m -> onSweep(state))
-          .build();
+      return Behaviors.receiveMessage(m -> onMessage(state, m));
+    }
+
+    private Behavior<Command> onMessage(State state, Command command) {
+      if (command instanceof Heartbeat m) return next(state, state.seen(m.connectionId(), m.connection(), System.nanoTime()));
+      if (command instanceof Disconnected m) return next(state, state.withoutConnections(Set.of(m.connectionId())));
+      if (command instanceof Watch m) return onWatch(state, m);
+      if (command instanceof Unwatch m) return onUnwatch(state, m.watcher());
+      if (command instanceof WatcherGone m) return onUnwatch(state, m.watcher());
+      if (command instanceof GetPresence m) return onGet(state, m);
+      if (command instanceof ProfileChanged m) return onProfile(state, m);
+      if (command instanceof NotifyInbox m) return onInbox(state, m);
+      if (command instanceof Sweep) return onSweep(state);
+      throw new IllegalArgumentException("unhandled " + command.getClass());
     }
 
     private Behavior<Command> onWatch(State state, Watch m) {
