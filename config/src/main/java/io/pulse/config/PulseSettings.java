@@ -88,7 +88,10 @@ public record PulseSettings(
       int ephemeralKeys,
       Duration idleTimeout,
       Duration handshakeTimeout,
-      int maxUpgradeHeadBytes) {
+      int maxUpgradeHeadBytes,
+      int maxConnections,
+      double newSessionsPerSecond,
+      int newSessionsBurst) {
     static GatewaySettings from(Config c) {
       return new GatewaySettings(
           c.getString("subprotocol"),
@@ -101,7 +104,10 @@ public record PulseSettings(
           c.getInt("outbound.ephemeral-keys"),
           c.getDuration("idle-timeout"),
           c.getDuration("handshake-timeout"),
-          (int) c.getBytes("max-upgrade-head").longValue());
+          (int) c.getBytes("max-upgrade-head").longValue(),
+          "auto".equals(c.getString("admission.max-connections")) ? 0 : c.getInt("admission.max-connections"),
+          c.getDouble("admission.new-sessions.per-second"),
+          c.getInt("admission.new-sessions.burst"));
     }
   }
 

@@ -3,6 +3,7 @@ package io.pulse.http;
 import com.typesafe.config.Config;
 import io.pulse.actors.user.User;
 import io.pulse.config.PulseSettings;
+import io.pulse.http.edge.Admission;
 import io.pulse.http.edge.FrontDoor;
 import io.pulse.http.edge.WebSocketHandshake;
 import io.pulse.http.gateway.OpenConnections;
@@ -52,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PulseNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PulseNode.class);
+  /** Files the node needs besides its sockets (jars, logs, Cassandra and cluster connections, token connections). */
+  private static final int OPEN_FILE_RESERVE = 256;
 
   private final ActorSystem<Void> system;
   private final Tcp.ServerBinding binding;
@@ -83,7 +86,7 @@ public final class PulseNode implements AutoCloseable {
         OpenConnections connections = new OpenConnections();
         WebSocketGateway gateway = new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl(), connections);
         Tcp.ServerBinding binding =
-            bind(system, settings, frontDoor(system, settings, auth, gateway)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            bind(system, settings, frontDoor(system, settings, auth, gateway, connections)).toCompletableFuture().get(30, TimeUnit.SECONDS);
         CoordinatedShutdown.get(system)
             .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", () -> binding.unbind().thenApply(u -> Done.getInstance()));
         CoordinatedShutdown.get(system)
@@ -120,7 +123,8 @@ public final class PulseNode implements AutoCloseable {
    * to Pekko HTTP's server layer and {@link PulseRoutes}.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static FrontDoor frontDoor(ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway) {
+  private static FrontDoor frontDoor(
+      ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway, OpenConnections connections) {
     ServerSettings server = ServerSettings.create(system.classicSystem());
     // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
@@ -135,6 +139,12 @@ public final class PulseNode implements AutoCloseable {
         "/ws",
         new WebSocketHandshake(auth.verifier, g.subprotocol()),
         gateway::session,
+        new Admission(
+            connections::size,
+            g.maxConnections() > 0 ? g.maxConnections() : Admission.fromOpenFileLimit(OPEN_FILE_RESERVE),
+            g.newSessionsPerSecond(),
+            g.newSessionsBurst(),
+            System::nanoTime),
         g.maxUpgradeHeadBytes(),
         g.handshakeTimeout());
   }

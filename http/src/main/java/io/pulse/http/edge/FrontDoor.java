@@ -43,12 +43,14 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
   private final String webSocketPath;
   private final WebSocketHandshake handshake;
   private final Function<AuthenticatedUser, Attributes> session;
+  private final Admission admission;
   private final int maxHeadBytes;
   private final Duration handshakeTimeout;
 
   /**
    * @param webSocket the frame layers joined to the connection operator, shared by every socket
    * @param session the per-socket attributes {@code webSocket} is materialized with
+   * @param admission whether the node takes one more session (503 if not)
    */
   public FrontDoor(
       Graph<FlowShape<ByteString, ByteString>, ?> http,
@@ -56,6 +58,7 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
       String webSocketPath,
       WebSocketHandshake handshake,
       Function<AuthenticatedUser, Attributes> session,
+      Admission admission,
       int maxHeadBytes,
       Duration handshakeTimeout) {
     this.http = http;
@@ -63,6 +66,7 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
     this.webSocketPath = webSocketPath;
     this.handshake = handshake;
     this.session = session;
+    this.admission = admission;
     this.maxHeadBytes = maxHeadBytes;
     this.handshakeTimeout = handshakeTimeout;
   }
@@ -185,6 +189,11 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
         outcome = handshake.decide(RequestHead.parse(head.take(length)));
       } catch (RequestHead.Malformed e) {
         outcome = WebSocketHandshake.refuse(e.status(), "bad_request", e.getMessage(), "");
+      }
+      if (outcome instanceof WebSocketHandshake.Outcome.Accepted) {
+        // only a valid, authenticated upgrade counts against the node's session budget
+        WebSocketHandshake.Outcome.Refused busy = admission.check();
+        if (busy != null) outcome = busy;
       }
       if (outcome instanceof WebSocketHandshake.Outcome.Accepted accepted) {
         switchTo(webSocket.addAttributes(session.apply(accepted.user())), accepted.response(), head.drop(length));

@@ -49,7 +49,7 @@ class ConnectionStageTest {
   }
 
   private static GatewaySettings gateway(int durableBuffer, Duration idleTimeout, int maxFrameBytes) {
-    return new GatewaySettings("pulse.v1", maxFrameBytes, 1000, 1000, 4, Duration.ofSeconds(3), durableBuffer, 8, idleTimeout, Duration.ofSeconds(10), 8192);
+    return new GatewaySettings("pulse.v1", maxFrameBytes, 1000, 1000, 4, Duration.ofSeconds(3), durableBuffer, 8, idleTimeout, Duration.ofSeconds(10), 8192, 0, 500, 1000);
   }
 
   /** Frames the stage's owner answers by asking entities: here, whatever the test puts in. */

@@ -6,6 +6,8 @@ import io.pulse.http.PulseNode;
 import io.pulse.persistence.testkit.CassandraExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ class FrontDoorIT {
 
   @BeforeAll
   void start() {
-    node = TestNodes.start("pulse.gateway { handshake-timeout = 1 s, max-upgrade-head = 2 KiB }");
+    node = TestNodes.start("pulse.gateway { handshake-timeout = 1 s, max-upgrade-head = 2 KiB, admission.max-connections = 3 }");
     port = node.httpPort();
   }
 
@@ -90,5 +92,40 @@ class FrontDoorIT {
     assertThat(exchange("GET /alive HTTP/1.1\r\nNot a header\r\n\r\n")).startsWith("HTTP/1.1 400 ");
     // a request line too long to be a WebSocket upgrade is left to Pekko HTTP's limits
     assertThat(exchange("GET /" + "x".repeat(4000) + " HTTP/1.1\r\nHost: a\r\n\r\n")).startsWith("HTTP/1.1 414 ");
+  }
+
+  @Test
+  void aFullNodeAnswers503WithRetryAfterUntilOneOfItsSocketsCloses() throws Exception {
+    String user = TestNodes.uniqueUser("fd");
+    List<RawWsClient> held = new ArrayList<>();
+    try {
+      String refused = null;
+      for (int i = 0; i < 4 && refused == null; i++) {
+        RawWsClient raw = RawWsClient.open(port);
+        raw.write(upgrade(user, "").getBytes(StandardCharsets.ISO_8859_1));
+        String head = raw.readHead();
+        if (head.startsWith("HTTP/1.1 101")) {
+          held.add(raw);
+        } else {
+          refused = head;
+          raw.close();
+        }
+      }
+      assertThat(held).hasSizeBetween(1, 3);
+      assertThat(refused).startsWith("HTTP/1.1 503 ").contains("Retry-After: 5");
+      held.remove(0).close();
+      TestNodes.awaitCondition(() -> upgrades(user), Duration.ofSeconds(10), "an upgrade once a socket closed");
+    } finally {
+      for (RawWsClient c : held) c.close();
+    }
+  }
+
+  private boolean upgrades(String user) {
+    try (RawWsClient raw = RawWsClient.open(port)) {
+      raw.write(upgrade(user, "").getBytes(StandardCharsets.ISO_8859_1));
+      return raw.readHead().startsWith("HTTP/1.1 101");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }
