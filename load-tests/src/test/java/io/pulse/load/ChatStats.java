@@ -56,6 +56,13 @@ final class ChatStats {
   // --- results ------------------------------------------------------------------------------------
   static final Histogram DELIVERY = new ConcurrentHistogram(MAX_MICROS, 3);
   static final Histogram ACK = new ConcurrentHistogram(MAX_MICROS, 3);
+  /**
+   * A delivery split at the conversation's timestamp ({@code at}, taken when it handles the send,
+   * right before the write, in milliseconds): send to handled (socket, connection, sharding hop,
+   * the conversation's queue) and handled to received (journal write, fan-out, socket, load generator).
+   */
+  static final Histogram TO_HANDLED = new ConcurrentHistogram(MAX_MICROS, 3);
+  static final Histogram FROM_HANDLED = new ConcurrentHistogram(MAX_MICROS, 3);
   /** How late each send left against its slot: a sender waits for its ack, so a slow server delays it. */
   static final Histogram SEND_LAG = new ConcurrentHistogram(MAX_MICROS, 3);
   static final LongAdder SCHEDULED = new LongAdder(); // send slots inside the steady window
@@ -168,6 +175,12 @@ final class ChatStats {
         WINDOW_DELIVERIES.increment();
       }
       record(DELIVERY, receivedMicros - sentMicros);
+      JsonNode at = data.get("at");
+      if (at != null && at.canConvertToLong()) {
+        long handledMicros = at.asLong() * 1000 + 500; // the middle of the server's millisecond
+        record(TO_HANDLED, handledMicros - sentMicros);
+        record(FROM_HANDLED, receivedMicros - handledMicros);
+      }
     }
 
     private void trackSeq(long seq) {
@@ -249,6 +262,8 @@ final class ChatStats {
     r.put("histogram.delivery", encode(DELIVERY));
     r.put("histogram.ack", encode(ACK));
     r.put("histogram.sendlag", encode(SEND_LAG));
+    r.put("histogram.tohandled", encode(TO_HANDLED));
+    r.put("histogram.fromhandled", encode(FROM_HANDLED));
     return r;
   }
 
@@ -260,11 +275,17 @@ final class ChatStats {
     Histogram delivery = new Histogram(MAX_MICROS, 3);
     Histogram ack = new Histogram(MAX_MICROS, 3);
     Histogram lag = new Histogram(MAX_MICROS, 3);
+    Histogram toHandled = new Histogram(MAX_MICROS, 3);
+    Histogram fromHandled = new Histogram(MAX_MICROS, 3);
     Map<String, Long> codes = new TreeMap<>();
     for (Map<String, String> p : parts) {
       delivery.add(decode(p.get("histogram.delivery")));
       ack.add(decode(p.get("histogram.ack")));
       lag.add(decode(p.get("histogram.sendlag")));
+      if (p.containsKey("histogram.tohandled")) {
+        toHandled.add(decode(p.get("histogram.tohandled")));
+        fromHandled.add(decode(p.get("histogram.fromhandled")));
+      }
       String c = p.getOrDefault("error.codes", "{}").replaceAll("[{} ]", "");
       if (!c.isEmpty()) {
         for (String kv : c.split(",")) {
@@ -294,6 +315,8 @@ final class ChatStats {
         + " missing %d", deliveries, complete, groupSize - 1, complete - deliveries));
     s.append(line("deliveries/s", "%.1f inside the steady window", sum(parts, "deliveries.window") / duration));
     s.append(line("delivery latency ms", "%s", percentiles(delivery)));
+    s.append(line("  send->handled ms", "%s", percentiles(toHandled)));
+    s.append(line("  handled->received ms", "%s", percentiles(fromHandled)));
     s.append(line("send->ack latency ms", "%s", percentiles(ack)));
     s.append(line("seq gaps / repeats", "%d / %d", sum(parts, "seq.gaps"), sum(parts, "seq.repeats")));
     s.append(line("unsubscribed events", "%d", sum(parts, "unsubscribed.events")));
