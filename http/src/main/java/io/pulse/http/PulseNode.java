@@ -36,6 +36,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
+import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -156,6 +157,9 @@ public final class PulseNode implements AutoCloseable {
     return Tcp.get(system)
         .bind(settings.http().host(), settings.http().port(), backlog, List.of(), false, Optional.empty())
         .to(Sink.foreach(connection -> connection.handleWith(perConnection, materializer)))
+        // Accepting must not queue behind the work of the sockets already open: on a busy default
+        // dispatcher the listener's accept round trips stall and the kernel's accept queue overflows.
+        .withAttributes(ActorAttributes.dispatcher("pulse.accept-dispatcher"))
         .run(materializer);
   }
 
