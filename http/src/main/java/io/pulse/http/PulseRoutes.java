@@ -30,10 +30,8 @@ final class PulseRoutes extends AllDirectives {
         concat(
                 path("alive", () -> get(() -> complete(StatusCodes.OK, "alive"))),
                 path("ready", () -> get(() -> onSuccess(ready(), ok -> ok ? complete(StatusCodes.OK, "ready") : complete(StatusCodes.SERVICE_UNAVAILABLE, "not ready")))),
-                devTokens(),
-                // The upgrade is handled before Pekko HTTP (FrontDoor); only one that is not a
-                // connection's first request gets here.
-                path("ws", () -> complete(StatusCodes.BAD_REQUEST, Map.of("error", "bad_request", "message", "open a WebSocket as the first request of a new connection"), Jackson.marshaller())))
+                // /ws never gets here: FrontDoor takes it before Pekko HTTP
+                devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections
     // too, closes its connection rather than leave it open and idle.
