@@ -176,12 +176,12 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
         webSocketHead = true;
       }
       int length = RequestHead.headLength(head);
+      if (length < 0 && head.size() <= maxHeadBytes) {
+        pull(in);
+        return;
+      }
       if (length < 0 || length > maxHeadBytes) {
-        if (head.size() > maxHeadBytes) {
-          refuse(WebSocketHandshake.refuse(431, "request_header_fields_too_large", "the upgrade request's head exceeds " + maxHeadBytes + " bytes", ""));
-        } else {
-          pull(in);
-        }
+        refuse(WebSocketHandshake.refuse(431, "request_header_fields_too_large", "the upgrade request's head exceeds " + maxHeadBytes + " bytes", ""));
         return;
       }
       WebSocketHandshake.Outcome outcome;

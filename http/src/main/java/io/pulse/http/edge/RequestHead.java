@@ -51,8 +51,10 @@ public record RequestHead(String method, String path, String query, String versi
     String line = ascii(requestLine);
     int first = line.indexOf(' ');
     int second = first < 0 ? -1 : line.indexOf(' ', first + 1);
-    if (second < 0) return null;
-    String target = line.substring(first + 1, second);
+    return second < 0 ? null : pathOf(line.substring(first + 1, second));
+  }
+
+  private static String pathOf(String target) {
     int q = target.indexOf('?');
     return q < 0 ? target : target.substring(0, q);
   }
@@ -78,9 +80,9 @@ public record RequestHead(String method, String path, String query, String versi
       headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(line.substring(colon + 1).strip());
     }
     String target = requestLine[1];
-    int q = target.indexOf('?');
-    return new RequestHead(
-        requestLine[0], q < 0 ? target : target.substring(0, q), q < 0 ? "" : target.substring(q + 1), requestLine[2], headers);
+    String path = pathOf(target);
+    String query = path.length() < target.length() ? target.substring(path.length() + 1) : "";
+    return new RequestHead(requestLine[0], path, query, requestLine[2], headers);
   }
 
   /** The field's single value, or null if absent; a field given twice is malformed. */

@@ -1,5 +1,7 @@
 package io.pulse.http.edge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulse.http.auth.AuthenticatedUser;
 import io.pulse.http.auth.TokenRejected;
 import io.pulse.http.auth.TokenVerifier;
@@ -9,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -25,6 +28,7 @@ public final class WebSocketHandshake {
     record Refused(int status, ByteString response) implements Outcome {}
   }
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
   private final TokenVerifier verifier;
@@ -83,7 +87,12 @@ public final class WebSocketHandshake {
 
   /** An error response that closes the connection; the body is JSON like the rest of the HTTP API's errors. */
   public static Outcome.Refused refuse(int status, String error, String message, String extraHeaders) {
-    byte[] body = ("{\"error\":\"" + error + "\",\"message\":\"" + jsonEscape(message) + "\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] body;
+    try {
+      body = JSON.writeValueAsBytes(Map.of("error", error, "message", message));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("two strings always serialize", e);
+    }
     String head =
         "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
             + extraHeaders
@@ -137,13 +146,4 @@ public final class WebSocketHandshake {
     };
   }
 
-  private static String jsonEscape(String s) {
-    StringBuilder b = new StringBuilder(s.length());
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') b.append('\\').append(c);
-      else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-      else b.append(c);
-    }
-    return b.toString();
-  }
 }

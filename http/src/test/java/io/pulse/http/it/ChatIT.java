@@ -80,8 +80,12 @@ class ChatIT {
   }
 
   private static JsonNode nextEvent(WsClient ws, String conv, String event) {
+    return nextOn(ws, "conv:" + conv, event);
+  }
+
+  private static JsonNode nextOn(WsClient ws, String topic, String event) {
     return ws.nextMatching(
-        n -> "event".equals(n.path("type").asText()) && ("conv:" + conv).equals(n.path("topic").asText()) && event.equals(n.path("event").asText()),
+        n -> "event".equals(n.path("type").asText()) && topic.equals(n.path("topic").asText()) && event.equals(n.path("event").asText()),
         WAIT);
   }
 
@@ -374,8 +378,6 @@ class ChatIT {
   }
 
   private static JsonNode nextInbox(WsClient ws, String event) {
-    return ws.nextMatching(
-        n -> "event".equals(n.path("type").asText()) && "inbox".equals(n.path("topic").asText()) && event.equals(n.path("event").asText()),
-        WAIT);
+    return nextOn(ws, "inbox", event);
   }
 }
