@@ -1,5 +1,6 @@
 package io.pulse.actors.chat;
 
+import io.pulse.actors.Continuations;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -19,9 +20,11 @@ public final class JournalHistory implements HistoryReader {
 
   @Override
   public CompletionStage<List<Timeline.Entry>> read(String persistenceId, long from, long to) {
-    return journal
-        .currentEventsByPersistenceId(persistenceId, from, to)
-        .map(envelope -> new Timeline.Entry(envelope.sequenceNr(), (Conversation.Event) envelope.event()))
-        .runWith(Sink.seq(), system);
+    // read by actors through pipeToSelf: see Continuations for why the callback stays on this thread
+    return Continuations.onCompletingThread(
+        journal
+            .currentEventsByPersistenceId(persistenceId, from, to)
+            .map(envelope -> new Timeline.Entry(envelope.sequenceNr(), (Conversation.Event) envelope.event()))
+            .runWith(Sink.seq(), system));
   }
 }

@@ -1,5 +1,7 @@
 package io.pulse.http.gateway;
 
+import static io.pulse.actors.Continuations.onCompletingThread;
+
 import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.ConversationFanout;
 import io.pulse.actors.user.UserPresence;
@@ -484,11 +486,12 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     }
 
     private void askSubscribe(String conversationId, long since, CompletableFuture<Outbound> reply, String ref, String topic) {
-      AskPattern.<Conversation.Command, Conversation.Subscribed>askWithStatus(
-              wiring.conversations().apply(conversationId),
-              r -> new Conversation.Subscribe(userId(), since, conversationSelf(), r),
-              settings.askTimeout(),
-              wiring.scheduler())
+      onCompletingThread(
+              AskPattern.<Conversation.Command, Conversation.Subscribed>askWithStatus(
+                  wiring.conversations().apply(conversationId),
+                  r -> new Conversation.Subscribe(userId(), since, conversationSelf(), r),
+                  settings.askTimeout(),
+                  wiring.scheduler()))
           .whenComplete((ok, e) -> convSubscribed.invoke(new ConvSubscribed(conversationId, ok, e, reply, ref, topic)));
     }
 

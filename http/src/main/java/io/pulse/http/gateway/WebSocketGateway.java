@@ -1,5 +1,7 @@
 package io.pulse.http.gateway;
 
+import static io.pulse.actors.Continuations.onCompletingThread;
+
 import io.pulse.actors.Rejection;
 import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.Inbox;
@@ -87,18 +89,18 @@ public final class WebSocketGateway {
         return done(ProtocolError.of(up.ref(), ErrorCode.FORBIDDEN, "you can only update your own profile"));
       }
       User.ProfileChange change = new User.ProfileChange(up.displayName(), up.avatarUrl(), up.statusText());
-      return sharding
+      return onCompletingThread(sharding
           .entityRefFor(User.ENTITY_TYPE_KEY, user.userId())
-          .<User.Profile>askWithStatus(replyTo -> new User.UpdateProfile(change, replyTo), timeout)
+          .<User.Profile>askWithStatus(replyTo -> new User.UpdateProfile(change, replyTo), timeout))
           .thenApply(profile -> reply(up.ref(), profile));
     }
     if (frame instanceof ClientFrame.GetProfile g) {
       if (!io.pulse.http.auth.UserIds.isValid(g.userId())) {
         return done(ProtocolError.of(g.ref(), ErrorCode.INVALID_FIELD, "invalid userId"));
       }
-      return sharding
+      return onCompletingThread(sharding
           .entityRefFor(User.ENTITY_TYPE_KEY, g.userId())
-          .<User.Profile>askWithStatus(User.GetProfile::new, timeout)
+          .<User.Profile>askWithStatus(User.GetProfile::new, timeout))
           .thenApply(profile -> reply(g.ref(), profile));
     }
     return chat(user, frame, timeout);
@@ -116,23 +118,23 @@ public final class WebSocketGateway {
       } else {
         id = ConversationIds.newGroup();
       }
-      return conversation(id)
-          .<Conversation.Summary>askWithStatus(r -> new Conversation.Create(me, c.kind(), c.members(), c.title(), r), timeout)
+      return onCompletingThread(conversation(id)
+          .<Conversation.Summary>askWithStatus(r -> new Conversation.Create(me, c.kind(), c.members(), c.title(), r), timeout))
           .thenApply(summary -> reply(c.ref(), summary(summary)));
     }
     if (frame instanceof ClientFrame.ConvSend m) {
-      return conversation(m.conversationId())
-          .<Conversation.SendAck>askWithStatus(r -> new Conversation.Send(me, m.clientMsgId(), m.text(), r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Conversation.SendAck>askWithStatus(r -> new Conversation.Send(me, m.clientMsgId(), m.text(), r), timeout))
           .thenApply(ack -> reply(m.ref(), ack));
     }
     if (frame instanceof ClientFrame.ConvEdit m) {
-      return conversation(m.conversationId())
-          .<Long>askWithStatus(r -> new Conversation.Edit(me, m.seq(), m.text(), r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.Edit(me, m.seq(), m.text(), r), timeout))
           .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
     }
     if (frame instanceof ClientFrame.ConvDelete m) {
-      return conversation(m.conversationId())
-          .<Long>askWithStatus(r -> new Conversation.Delete(me, m.seq(), r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.Delete(me, m.seq(), r), timeout))
           .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
     }
     if (frame instanceof ClientFrame.ConvAddMember m) {
@@ -142,35 +144,35 @@ public final class WebSocketGateway {
       } catch (IllegalArgumentException e) {
         return done(ProtocolError.of(m.ref(), ErrorCode.INVALID_FIELD, "role must be owner, admin or member"));
       }
-      return conversation(m.conversationId())
-          .<Long>askWithStatus(r -> new Conversation.AddMember(me, m.userId(), role, r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.AddMember(me, m.userId(), role, r), timeout))
           .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
     }
     if (frame instanceof ClientFrame.ConvRemoveMember m) {
-      return conversation(m.conversationId())
-          .<Long>askWithStatus(r -> new Conversation.RemoveMember(me, m.userId(), r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Long>askWithStatus(r -> new Conversation.RemoveMember(me, m.userId(), r), timeout))
           .thenApply(seq -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "seq", seq)));
     }
     if (frame instanceof ClientFrame.ConvRead m) {
-      return conversation(m.conversationId())
-          .<Conversation.Receipt>askWithStatus(r -> new Conversation.MarkRead(me, m.seq(), r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Conversation.Receipt>askWithStatus(r -> new Conversation.MarkRead(me, m.seq(), r), timeout))
           .thenApply(receipt -> reply(m.ref(), receipt));
     }
     if (frame instanceof ClientFrame.ConvDelivered m) {
-      return conversation(m.conversationId())
-          .<Conversation.Receipt>askWithStatus(r -> new Conversation.MarkDelivered(me, m.seq(), r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Conversation.Receipt>askWithStatus(r -> new Conversation.MarkDelivered(me, m.seq(), r), timeout))
           .thenApply(receipt -> reply(m.ref(), receipt));
     }
     if (frame instanceof ClientFrame.ConvTyping m) {
-      return conversation(m.conversationId())
-          .<Done>askWithStatus(r -> new Conversation.Typing(me, r), timeout)
+      return onCompletingThread(conversation(m.conversationId())
+          .<Done>askWithStatus(r -> new Conversation.Typing(me, r), timeout))
           .thenApply(d -> reply(m.ref(), Map.of("conversationId", m.conversationId(), "typing", true)));
     }
     if (frame instanceof ClientFrame.ConvHistory h) {
       boolean forward = h.after() != null;
       long from = forward ? h.after() : h.before() == null ? 0 : h.before();
-      return conversation(h.conversationId())
-          .<Conversation.Page>askWithStatus(r -> new Conversation.History(me, from, forward, h.limit(), r), timeout)
+      return onCompletingThread(conversation(h.conversationId())
+          .<Conversation.Page>askWithStatus(r -> new Conversation.History(me, from, forward, h.limit(), r), timeout))
           .thenApply(
               page ->
                   reply(
@@ -189,9 +191,9 @@ public final class WebSocketGateway {
 
   /** The user's conversations with last message and unread count, asked of each conversation at once. */
   private CompletionStage<java.util.List<Map<String, Object>>> inbox(String userId, Duration timeout) {
-    return sharding
+    return onCompletingThread(sharding
         .entityRefFor(Inbox.ENTITY_TYPE_KEY, userId)
-        .<Inbox.Conversations>askWithStatus(Inbox.GetConversations::new, timeout)
+        .<Inbox.Conversations>askWithStatus(Inbox.GetConversations::new, timeout))
         .thenCompose(
             ids -> {
               java.util.List<CompletableFuture<Map<String, Object>>> summaries =
@@ -199,8 +201,8 @@ public final class WebSocketGateway {
                       .limit(chat.inboxLimit())
                       .map(
                           id ->
-                              conversation(id)
-                                  .<Conversation.Summary>askWithStatus(r -> new Conversation.GetSummary(userId, r), timeout)
+                              onCompletingThread(conversation(id)
+                                  .<Conversation.Summary>askWithStatus(r -> new Conversation.GetSummary(userId, r), timeout))
                                   .thenApply(WebSocketGateway::summary)
                                   // one unavailable conversation does not hide the others
                                   .exceptionally(e -> Map.<String, Object>of("conversationId", id, "unavailable", true))
