@@ -5,7 +5,6 @@ import static io.pulse.actors.Continuations.onCompletingThread;
 import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.ConversationFanout;
 import io.pulse.actors.user.UserPresence;
-import io.pulse.config.PulseSettings.ChatSettings;
 import io.pulse.config.PulseSettings.GatewaySettings;
 import io.pulse.http.auth.AuthenticatedUser;
 import io.pulse.http.ws.CloseCodes;
@@ -21,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.actor.typed.RecipientRef;
@@ -76,7 +76,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       Function<String, RecipientRef<Conversation.Command>> conversations,
       Requests requests,
       Scheduler scheduler,
-      OpenConnections open) {}
+      OpenConnections open,
+      UserSendLimits sendLimits) {}
 
   /** Who is connected: the only part that differs per socket. */
   public record Session(AuthenticatedUser user, String connectionId, Outbound welcome) {}
@@ -109,16 +110,14 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       String conversationId, Conversation.Subscribed subscribed, Throwable failure, CompletableFuture<Outbound> reply, String ref, String topic) {}
 
   private final GatewaySettings settings;
-  private final ChatSettings chat;
   private final Wiring wiring;
   private final int idleTicks;
   private final Inlet<Object> in = Inlet.create("Connection.in");
   private final Outlet<Object> out = Outlet.create("Connection.out");
   private final FlowShape<Object, Object> shape = FlowShape.of(in, out);
 
-  public ConnectionStage(GatewaySettings settings, ChatSettings chat, Wiring wiring) {
+  public ConnectionStage(GatewaySettings settings, Wiring wiring) {
     this.settings = settings;
-    this.chat = chat;
     this.wiring = wiring;
     // Silence is counted in ticks: one timer per connection does presence, healing and idleness.
     this.idleTicks =
@@ -215,7 +214,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       AsyncCallback<CloseWith> shutdown = createAsyncCallback(this::close);
       closer = shutdown::invoke;
       CloseWith closedAlready = wiring.open().add(closer);
-      inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst(), chat.sendPerSecond(), chat.sendBurst());
+      inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst());
+      wiring.sendLimits().join(userId(), System.nanoTime());
       queue.offer(session.welcome());
       wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId(), presenceSelf()));
       scheduleWithFixedDelay(TICK, wiring.heartbeatInterval(), wiring.heartbeatInterval());
@@ -234,6 +234,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       if (self == null || left) return;
       left = true;
       wiring.open().remove(closer);
+      wiring.sendLimits().leave(userId());
       wiring.hubs().apply(userId()).tell(new UserPresence.Disconnected(session.connectionId()));
       for (String watched : watching) wiring.hubs().apply(watched).tell(new UserPresence.Unwatch(presenceSelf()));
       for (String id : followed.keySet()) wiring.conversations().apply(id).tell(new Conversation.Unsubscribe(conversationSelf()));
@@ -305,7 +306,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     }
 
     private void onText(Text text) {
-      Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime());
+      Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime(), now -> wiring.sendLimits().take(userId(), now));
       inbound = admitted.first();
       if (admitted.second() != Admitted.IGNORED) {
         CompletableFuture<Outbound> answer = answer(admitted.second()).toCompletableFuture();
@@ -627,25 +628,24 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   }
 
   /**
-   * Per-connection inbound state: the frame rate limit, the message send limit, and whether an
-   * oversized frame has closed the door.
+   * Per-connection inbound state: the frame rate limit and whether an oversized frame has closed the
+   * door. Message sends also take from the user's send limit, shared by the user's sockets on the node.
    */
-  private record Inbound(TokenBucket frames, TokenBucket sends, boolean closing) {
-    static Inbound start(double perSecond, int burst, double sendsPerSecond, int sendBurst) {
-      long now = System.nanoTime();
-      return new Inbound(TokenBucket.full(perSecond, burst, now), TokenBucket.full(sendsPerSecond, sendBurst, now), false);
+  private record Inbound(TokenBucket frames, boolean closing) {
+    static Inbound start(double perSecond, int burst) {
+      return new Inbound(TokenBucket.full(perSecond, burst, System.nanoTime()), false);
     }
 
-    Pair<Inbound, Admitted> admit(Text text, long now) {
+    Pair<Inbound, Admitted> admit(Text text, long now, LongFunction<TokenBucket.Taken> userSends) {
       if (closing) return Pair.create(this, Admitted.IGNORED);
-      if (text.oversized()) return Pair.create(new Inbound(frames, sends, true), Admitted.OVERSIZED);
+      if (text.oversized()) return Pair.create(new Inbound(frames, true), Admitted.OVERSIZED);
       FrameCodec.Parsed parsed = text.binary() ? null : FrameCodec.parse(text.text());
       TokenBucket.Taken taken = frames.take(now);
+      Inbound next = new Inbound(taken.bucket(), false);
       if (taken.granted() && parsed instanceof FrameCodec.Ok ok && ok.frame() instanceof ClientFrame.ConvSend) {
-        TokenBucket.Taken send = sends.take(now);
-        return Pair.create(new Inbound(taken.bucket(), send.bucket(), false), new Admitted(parsed, send));
+        return Pair.create(next, new Admitted(parsed, userSends.apply(now)));
       }
-      return Pair.create(new Inbound(taken.bucket(), sends, false), new Admitted(parsed, taken));
+      return Pair.create(next, new Admitted(parsed, taken));
     }
   }
 }

@@ -20,5 +20,10 @@ public record TokenBucket(double perSecond, int burst, double tokens, long lastN
     return new Taken(new TokenBucket(perSecond, burst, refilled, nowNanos), false, Math.max(1, retryAfterMs));
   }
 
+  /** Whether the bucket has refilled to its burst by {@code nowNanos}. */
+  public boolean fullAt(long nowNanos) {
+    return tokens + (nowNanos - lastNanos) / 1e9 * perSecond >= burst;
+  }
+
   public record Taken(TokenBucket bucket, boolean granted, long retryAfterMs) {}
 }

@@ -33,6 +33,7 @@ public final class WebSocketGateway {
   private final Duration heartbeatInterval;
   private final ClusterSharding sharding;
   private final OpenConnections open;
+  private final UserSendLimits sendLimits;
 
   public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl, OpenConnections open) {
     this.system = system;
@@ -42,6 +43,9 @@ public final class WebSocketGateway {
     // three chances to refresh presence within one TTL
     this.heartbeatInterval = presenceTtl.dividedBy(3);
     this.sharding = ClusterSharding.get(system);
+    this.sendLimits = new UserSendLimits(chat.sendPerSecond(), chat.sendBurst());
+    Duration sweep = Duration.ofSeconds(30);
+    system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
   }
 
   /** The connection operator, shared by every socket; each gets its own {@link #session}. */
@@ -53,8 +57,9 @@ public final class WebSocketGateway {
             this::conversation,
             new EntityRequests(),
             system.scheduler(),
-            open);
-    return new ConnectionStage(settings, chat, wiring);
+            open,
+            sendLimits);
+    return new ConnectionStage(settings, wiring);
   }
 
   /** One socket's session, as attributes for the shared connection graph. */

@@ -7,7 +7,6 @@ import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.ConversationFanout;
 import io.pulse.actors.chat.Timeline;
 import io.pulse.actors.user.UserPresence;
-import io.pulse.config.PulseSettings.ChatSettings;
 import io.pulse.config.PulseSettings.GatewaySettings;
 import io.pulse.http.auth.AuthenticatedUser;
 import io.pulse.http.ws.CloseCodes;
@@ -37,7 +36,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConnectionStageTest {
   private final ActorTestKit testKit = ActorTestKit.create("ConnectionStageTest", ConfigFactory.parseString("pekko.loglevel = WARNING"));
-  private static final ChatSettings CHAT = new ChatSettings(100, 100, Duration.ofSeconds(5), 100, Duration.ofMillis(100), 100, 100, 50, true);
 
   @AfterAll
   void stop() {
@@ -77,12 +75,12 @@ class ConnectionStageTest {
 
     Socket(GatewaySettings settings, Duration heartbeat, ConnectionStage.Requests requests, OpenConnections open) {
       ConnectionStage.Wiring wiring =
-          new ConnectionStage.Wiring(heartbeat, id -> hub.ref(), id -> conversations.ref(), requests, testKit.scheduler(), open);
+          new ConnectionStage.Wiring(heartbeat, id -> hub.ref(), id -> conversations.ref(), requests, testKit.scheduler(), open, new UserSendLimits(100, 100));
       ConnectionStage.Session session =
           new ConnectionStage.Session(new AuthenticatedUser("alice"), "c-1", Outbound.durable("{\"type\":\"welcome\"}"));
       Pair<TestPublisher.Probe<Object>, TestSubscriber.Probe<Object>> probes =
           TestSource.<Object>probe(testKit.system().classicSystem())
-              .via(Flow.fromGraph(new ConnectionStage(settings, CHAT, wiring)).addAttributes(ConnectionStage.session(session)))
+              .via(Flow.fromGraph(new ConnectionStage(settings, wiring)).addAttributes(ConnectionStage.session(session)))
               .toMat(TestSink.probe(testKit.system().classicSystem()), Keep.both())
               .run(testKit.system());
       client = probes.first();

@@ -30,7 +30,8 @@ class ChatIT {
         TestNodes.start(
             "pulse.chat { recent-events = 8, typing-ttl = 1 s, presence-batch = 200 ms, send-rate { per-second = 1000, burst = 1000 } }");
     port = node.httpPort();
-    strictNode = TestNodes.start("pulse.chat.send-rate { per-second = 1, burst = 3 }");
+    // a token every 10 s: a test's few sends never see one refill
+    strictNode = TestNodes.start("pulse.chat.send-rate { per-second = 0.1, burst = 3 }");
   }
 
   @AfterAll
@@ -353,6 +354,21 @@ class ChatIT {
       // reads and pings are not sends: they go through
       assertThat(ok(a, "{\"type\":\"conv.history\",\"conversationId\":\"" + conv + "\",\"limit\":2}").get("events").size()).isEqualTo(2);
       assertThat(call(a, "{\"type\":\"ping\"}").get("type").asText()).isEqualTo("pong");
+    }
+  }
+
+  @Test
+  void theSendLimitIsTheUsersAcrossItsSocketsNotEachSockets() {
+    int strict = strictNode.httpPort();
+    String alice = TestNodes.uniqueUser("alice");
+    try (WsClient phone = TestNodes.connect(strict, alice); WsClient laptop = TestNodes.connect(strict, alice)) {
+      String conv = group(phone, TestNodes.uniqueUser("bob"));
+      send(phone, conv, "p0", "from the phone");
+      send(laptop, conv, "l0", "from the laptop");
+      send(phone, conv, "p1", "from the phone");
+      // the burst of 3 is spent by the two sockets together
+      JsonNode limited = call(laptop, "{\"type\":\"conv.send\",\"conversationId\":\"" + conv + "\",\"clientMsgId\":\"l1\",\"text\":\"x\"}");
+      assertThat(limited.get("code").asText()).isEqualTo("rate_limited");
     }
   }
 
