@@ -17,7 +17,8 @@ export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
 cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
 (cd "$WORK" && exec java -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
 NODE=$!
-trap 'kill $NODE 2>/dev/null; wait $NODE 2>/dev/null; echo "node log: $WORK/node.log"' EXIT
+# keeps the simulation's exit status: the node ends with 143 on SIGTERM, which set -e would make ours
+trap 'rc=$?; kill $NODE 2>/dev/null; wait $NODE 2>/dev/null || true; echo "node log: $WORK/node.log"; exit $rc' EXIT
 until curl -sf "http://127.0.0.1:$PULSE_HTTP_PORT/ready" >/dev/null; do
   kill -0 $NODE 2>/dev/null || { echo "the node did not start; see $WORK/node.log" >&2; exit 1; }
   sleep 0.5
