@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -162,10 +163,15 @@ public class ChatSimulation extends Simulation {
 
   // --- the schedule ------------------------------------------------------------------------------
 
-  /** First send slot at or after now; slots are spread over the period by user. */
+  /**
+   * First send slot at or after now; slots are spread uniformly over the period by user. The offset is
+   * drawn from a generator seeded by the user id: the id's hash itself would put the members of one
+   * group, whose ids differ only in their last characters, within microseconds of each other, so that
+   * a whole group would send at once.
+   */
   private Session schedule(Session s) {
     long now = ChatStats.nowMicros();
-    long first = ChatStats.windowStartMicros + Math.floorMod(s.getString("userId").hashCode(), periodMicros);
+    long first = ChatStats.windowStartMicros + new SplittableRandom(s.getString("userId").hashCode()).nextLong(periodMicros);
     long next = now <= first ? first : first + ((now - first + periodMicros - 1) / periodMicros) * periodMicros;
     if (s.getBoolean("sender") && first < ChatStats.windowEndMicros) {
       ChatStats.SCHEDULED.add((ChatStats.windowEndMicros - first + periodMicros - 1) / periodMicros);
