@@ -165,6 +165,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     private AsyncCallback<CompletableFuture<Outbound>> answered;
     private AsyncCallback<ConvSubscribed> convSubscribed;
     private java.util.function.Consumer<CloseWith> closer;
+    /** The user's send limit, shared with the user's other sockets on the node. */
+    private LongFunction<TokenBucket.Taken> userSends;
 
     Logic(Session session) {
       super(shape);
@@ -216,6 +218,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       CloseWith closedAlready = wiring.open().add(closer);
       inbound = Inbound.start(settings.ratePerSecond(), settings.rateBurst());
       wiring.sendLimits().join(userId(), System.nanoTime());
+      userSends = now -> wiring.sendLimits().take(userId(), now);
       queue.offer(session.welcome());
       wiring.hubs().apply(userId()).tell(new UserPresence.Heartbeat(session.connectionId(), presenceSelf()));
       scheduleWithFixedDelay(TICK, wiring.heartbeatInterval(), wiring.heartbeatInterval());
@@ -306,7 +309,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     }
 
     private void onText(Text text) {
-      Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime(), now -> wiring.sendLimits().take(userId(), now));
+      Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime(), userSends);
       inbound = admitted.first();
       if (admitted.second() != Admitted.IGNORED) {
         CompletableFuture<Outbound> answer = answer(admitted.second()).toCompletableFuture();

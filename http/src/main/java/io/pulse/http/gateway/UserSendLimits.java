@@ -59,7 +59,7 @@ public final class UserSendLimits {
     return after != null ? after.last() : TokenBucket.full(perSecond, burst, nowNanos).take(nowNanos);
   }
 
-  /** Users with a socket on this node (for tests and metrics). */
+  /** Users remembered on this node (for tests). */
   int users() {
     return users.size();
   }
