@@ -164,14 +164,19 @@ public class ChatSimulation extends Simulation {
   // --- the schedule ------------------------------------------------------------------------------
 
   /**
-   * First send slot at or after now; slots are spread uniformly over the period by user. The offset is
-   * drawn from a generator seeded by the user id: the id's hash itself would put the members of one
-   * group, whose ids differ only in their last characters, within microseconds of each other, so that
-   * a whole group would send at once.
+   * A sender's offset in the send period, spread uniformly over it by user and the same in every run
+   * of the same ids. It is drawn from a generator seeded by the user id: the id's hash itself would put
+   * the members of one group, whose ids differ only in their last characters, within microseconds of
+   * each other, so that a whole group would send at once.
    */
+  static long sendOffsetMicros(String userId, long periodMicros) {
+    return new SplittableRandom(userId.hashCode()).nextLong(periodMicros);
+  }
+
+  /** First send slot at or after now; slots are spread over the period by user ({@link #sendOffsetMicros}). */
   private Session schedule(Session s) {
     long now = ChatStats.nowMicros();
-    long first = ChatStats.windowStartMicros + new SplittableRandom(s.getString("userId").hashCode()).nextLong(periodMicros);
+    long first = ChatStats.windowStartMicros + sendOffsetMicros(s.getString("userId"), periodMicros);
     long next = now <= first ? first : first + ((now - first + periodMicros - 1) / periodMicros) * periodMicros;
     if (s.getBoolean("sender") && first < ChatStats.windowEndMicros) {
       ChatStats.SCHEDULED.add((ChatStats.windowEndMicros - first + periodMicros - 1) / periodMicros);
