@@ -26,7 +26,7 @@ sockets() { ss -Htn state established "( sport = :$1 )" | wc -l; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1); $NODES nodes, $N connections, $P load processes"
 for ((i=0; i<NODES; i++)); do
-  (cd "$WORK" && PULSE_REMOTE_PORT=$((25520+i)) PULSE_HTTP_PORT=$((18080+i)) exec java ${PULSE_NODE_OPTS:-} -Dconfig.resource=local-cluster.conf \
+  (cd "$WORK" && PULSE_REMOTE_PORT=$((25520+i)) PULSE_HTTP_PORT=$((18080+i)) exec java @"$ROOT/jvm.options" ${PULSE_NODE_OPTS:-} -Dconfig.resource=local-cluster.conf \
      -Dpekko.cluster.seed-nodes.0=pekko://pulse@127.0.0.1:25520 -jar "$JAR" >"$WORK/node$i.log" 2>&1) &
   PIDS+=($!)
   until curl -sf "http://127.0.0.1:$((18080+i))/ready" >/dev/null; do

@@ -14,7 +14,7 @@ WORK=$(mktemp -d /tmp/pulse-chat.XXXXXX)
 cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
 export PULSE_HTTP_PORT=28080 PULSE_REMOTE_PORT=25720 PULSE_CASSANDRA_PORT=19242 PULSE_CASSANDRA_STORAGE_PORT=17200
 export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
-(cd "$WORK" && exec java ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
+(cd "$WORK" && exec java @"$ROOT/jvm.options" ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
 NODE=$!
 GPIDS=()
 cleanup() {

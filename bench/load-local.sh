@@ -15,7 +15,7 @@ export PULSE_CASSANDRA_PORT=${PULSE_CASSANDRA_PORT:-19142} PULSE_CASSANDRA_STORA
 export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
 # a copy, so that a build during the run cannot change the classes under the running node
 cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
-(cd "$WORK" && exec java -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
+(cd "$WORK" && exec java @"$ROOT/jvm.options" -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
 NODE=$!
 # keeps the simulation's exit status: the node ends with 143 on SIGTERM, which set -e would make ours
 trap 'rc=$?; kill $NODE 2>/dev/null; wait $NODE 2>/dev/null || true; echo "node log: $WORK/node.log"; exit $rc' EXIT

@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 now() { date +%s.%N; }
 start_node() {
-  (cd "$WORK" && exec java -jar "$JAR" >>"$WORK/node.log" 2>&1) &
+  (cd "$WORK" && exec java @"$ROOT/jvm.options" -jar "$JAR" >>"$WORK/node.log" 2>&1) &
   NODE_PID=$!
   local t0; t0=$(now)
   until curl -sf "http://127.0.0.1:$PULSE_HTTP_PORT/ready" >/dev/null; do
