@@ -65,6 +65,9 @@ final class ChatStats {
   static final Histogram FROM_HANDLED = new ConcurrentHistogram(MAX_MICROS, 3);
   /** How late each send left against its slot: a sender waits for its ack, so a slow server delays it. */
   static final Histogram SEND_LAG = new ConcurrentHistogram(MAX_MICROS, 3);
+  /** Delivery latency by when the message was sent, in slices of the sending window (up to 2 h). */
+  static final long SLICE_MICROS = 10_000_000L;
+  static final LatencyOverTime DELIVERY_OVER_TIME = new LatencyOverTime(SLICE_MICROS, 720);
   static final LongAdder SCHEDULED = new LongAdder(); // send slots inside the steady window
   static final LongAdder SENDS = new LongAdder(); // conv.send frames written
   static final LongAdder ACKED = new LongAdder(); // ... answered by a reply with a seq
@@ -175,6 +178,7 @@ final class ChatStats {
         WINDOW_DELIVERIES.increment();
       }
       record(DELIVERY, receivedMicros - sentMicros);
+      DELIVERY_OVER_TIME.record(sentMicros - windowStartMicros, receivedMicros - sentMicros);
       JsonNode at = data.get("at");
       if (at != null && at.canConvertToLong()) {
         long handledMicros = at.asLong() * 1000 + 500; // the middle of the server's millisecond
@@ -264,8 +268,11 @@ final class ChatStats {
     r.put("histogram.sendlag", encode(SEND_LAG));
     r.put("histogram.tohandled", encode(TO_HANDLED));
     r.put("histogram.fromhandled", encode(FROM_HANDLED));
+    DELIVERY_OVER_TIME.slices().forEach((i, h) -> r.put(SLICE_KEY + i, encode(h)));
     return r;
   }
+
+  private static final String SLICE_KEY = "histogram.delivery.slice.";
 
   /** Human summary of one or more merged snapshots (all counters summed, histograms added). */
   static String summary(List<Map<String, String>> parts) {
@@ -278,7 +285,14 @@ final class ChatStats {
     Histogram toHandled = new Histogram(MAX_MICROS, 3);
     Histogram fromHandled = new Histogram(MAX_MICROS, 3);
     Map<String, Long> codes = new TreeMap<>();
+    Map<Integer, Histogram> slices = new TreeMap<>();
     for (Map<String, String> p : parts) {
+      p.forEach((k, v) -> {
+        if (k.startsWith(SLICE_KEY)) {
+          slices.computeIfAbsent(Integer.parseInt(k.substring(SLICE_KEY.length())), i -> LatencyOverTime.emptySlice())
+              .add(decode(v, LatencyOverTime.MAX_MICROS));
+        }
+      });
       delivery.add(decode(p.get("histogram.delivery")));
       ack.add(decode(p.get("histogram.ack")));
       lag.add(decode(p.get("histogram.sendlag")));
@@ -317,6 +331,10 @@ final class ChatStats {
     s.append(line("delivery latency ms", "%s", percentiles(delivery)));
     s.append(line("  send->handled ms", "%s", percentiles(toHandled)));
     s.append(line("  handled->received ms", "%s", percentiles(fromHandled)));
+    if (!slices.isEmpty()) {
+      s.append(line("  by send time, ms", "(seconds into the sending window)"));
+      s.append(LatencyOverTime.format(slices, SLICE_MICROS));
+    }
     s.append(line("send->ack latency ms", "%s", percentiles(ack)));
     s.append(line("seq gaps / repeats", "%d / %d", sum(parts, "seq.gaps"), sum(parts, "seq.repeats")));
     s.append(line("unsubscribed events", "%d", sum(parts, "unsubscribed.events")));
@@ -373,9 +391,13 @@ final class ChatStats {
   }
 
   private static Histogram decode(String base64) {
+    return decode(base64, MAX_MICROS);
+  }
+
+  private static Histogram decode(String base64, long maxMicros) {
     try {
       byte[] bytes = Base64.getDecoder().decode(base64.getBytes(StandardCharsets.US_ASCII));
-      return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), MAX_MICROS);
+      return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), maxMicros);
     } catch (DataFormatException e) {
       throw new IllegalArgumentException("bad histogram", e);
     }
