@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
@@ -21,20 +20,14 @@ public final class JournalHealth {
   /** The plugin's configuration path; the session registry shares one session per path. */
   static final String PLUGIN_PATH = "pekko.persistence.cassandra";
 
-  private static final Executor SAME_THREAD = Runnable::run;
-
   private JournalHealth() {}
 
   /** Completes with true if Cassandra answered within {@code timeout}; with false, never exceptionally, otherwise. */
   public static CompletionStage<Boolean> check(ActorSystem<?> system, Duration timeout) {
     try {
-      return CassandraSessionRegistry.get(system)
-          .sessionFor(PLUGIN_PATH)
-          .selectOne("SELECT release_version FROM system.local")
-          // The plugin's stage runs plain thenApply on the JDK's default executor: a new thread per
-          // check on two cores. Reading the answer is trivial, so it runs on the driver's thread.
-          .thenApplyAsync(Optional::isPresent, SAME_THREAD)
-          .toCompletableFuture()
+      return Continuations.onCompletingThread(
+              CassandraSessionRegistry.get(system).sessionFor(PLUGIN_PATH).selectOne("SELECT release_version FROM system.local"))
+          .thenApply(Optional::isPresent)
           .completeOnTimeout(false, timeout.toMillis(), TimeUnit.MILLISECONDS)
           .exceptionally(
               e -> {

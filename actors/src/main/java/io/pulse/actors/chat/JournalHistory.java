@@ -1,6 +1,6 @@
 package io.pulse.actors.chat;
 
-import io.pulse.actors.Continuations;
+import io.pulse.persistence.Continuations;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;

@@ -1,6 +1,6 @@
 package io.pulse.http.gateway;
 
-import static io.pulse.actors.Continuations.onCompletingThread;
+import static io.pulse.persistence.Continuations.onCompletingThread;
 
 import io.pulse.actors.Rejection;
 import io.pulse.actors.chat.Conversation;

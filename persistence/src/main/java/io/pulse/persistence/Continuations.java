@@ -1,4 +1,4 @@
-package io.pulse.actors;
+package io.pulse.persistence;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

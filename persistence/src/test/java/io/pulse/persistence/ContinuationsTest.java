@@ -1,4 +1,4 @@
-package io.pulse.actors;
+package io.pulse.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
