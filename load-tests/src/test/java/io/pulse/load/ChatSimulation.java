@@ -322,6 +322,7 @@ public class ChatSimulation extends Simulation {
     ChatStats.windowStartMicros = start + (ramp + settle) * 1_000_000L;
     ChatStats.windowEndMicros = ChatStats.windowStartMicros + duration * 1_000_000L;
     receiveEndMicros = ChatStats.windowEndMicros + drain * 1_000_000L;
+    GeneratorPauses.install();
     System.out.printf("chat: run %s, %d members (shard %d/%d), sending from +%ds for %ds%n",
         run, members.size(), shard, shards, ramp + settle, duration);
   }
