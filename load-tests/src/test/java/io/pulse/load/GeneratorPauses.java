@@ -50,10 +50,7 @@ final class GeneratorPauses {
     installed = true;
     long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      // G1's and Parallel's collectors stop the world; ZGC's and Shenandoah's "Cycles" beans and
-      // G1's "Concurrent GC" bean time work that runs beside the application
-      if (gc.getName().contains("Cycles") || gc.getName().contains("Concurrent")) continue;
-      if (!(gc instanceof NotificationEmitter emitter)) continue;
+      if (!stopsTheWorld(gc) || !(gc instanceof NotificationEmitter emitter)) continue;
       emitter.addNotificationListener(
           (notification, handback) -> {
             if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) return;
@@ -65,6 +62,14 @@ final class GeneratorPauses {
           null,
           null);
     }
+  }
+
+  /**
+   * G1's and Parallel's collectors stop the world; ZGC's and Shenandoah's "Cycles" beans and G1's
+   * "Concurrent GC" bean time work that runs beside the application.
+   */
+  static boolean stopsTheWorld(GarbageCollectorMXBean gc) {
+    return !gc.getName().contains("Cycles") && !gc.getName().contains("Concurrent");
   }
 
   static Tally tally() {

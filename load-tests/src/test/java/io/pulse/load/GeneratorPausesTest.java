@@ -53,7 +53,7 @@ class GeneratorPausesTest {
       long before = GeneratorPauses.tally().count();
       // Registered after the tally's own listener: a collector's listeners are called in order, on one thread.
       for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-        if (gc instanceof NotificationEmitter e && !gc.getName().contains("Concurrent") && !gc.getName().contains("Cycles")) {
+        if (gc instanceof NotificationEmitter e && GeneratorPauses.stopsTheWorld(gc)) {
           e.addNotificationListener(seen, null, null);
           emitters.add(e);
         }
