@@ -269,10 +269,7 @@ final class ChatStats {
     r.put("histogram.tohandled", encode(TO_HANDLED));
     r.put("histogram.fromhandled", encode(FROM_HANDLED));
     DELIVERY_OVER_TIME.slices().forEach((i, h) -> r.put(SLICE_KEY + i, encode(h)));
-    GeneratorPauses.Tally pauses = GeneratorPauses.tally();
-    r.put("generator.gc.pauses", Long.toString(pauses.count()));
-    r.put("generator.gc.pause.micros", Long.toString(pauses.totalMicros()));
-    r.put("generator.gc.pause.max.micros", Long.toString(pauses.maxMicros()));
+    GeneratorPauses.tally().putRaw(r);
     return r;
   }
 
@@ -341,12 +338,7 @@ final class ChatStats {
     }
     s.append(line("send->ack latency ms", "%s", percentiles(ack)));
     GeneratorPauses.Tally pauses = GeneratorPauses.Tally.NONE;
-    for (Map<String, String> p : parts) {
-      pauses = pauses.merge(new GeneratorPauses.Tally(
-          Long.parseLong(p.getOrDefault("generator.gc.pauses", "0")),
-          Long.parseLong(p.getOrDefault("generator.gc.pause.micros", "0")),
-          Long.parseLong(p.getOrDefault("generator.gc.pause.max.micros", "0"))));
-    }
+    for (Map<String, String> p : parts) pauses = pauses.merge(GeneratorPauses.Tally.fromRaw(p));
     s.append(line("load generator GC", "%s", pauses.format(parts.size(), duration)));
     s.append(line("seq gaps / repeats", "%d / %d", sum(parts, "seq.gaps"), sum(parts, "seq.repeats")));
     s.append(line("unsubscribed events", "%d", sum(parts, "unsubscribed.events")));

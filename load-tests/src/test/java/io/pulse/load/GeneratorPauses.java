@@ -4,6 +4,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
@@ -32,6 +33,21 @@ final class GeneratorPauses {
       return new Tally(count + other.count, totalMicros + other.totalMicros, Math.max(maxMicros, other.maxMicros));
     }
 
+    /** As raw report lines, for {@link ChatReport} to merge the tallies of several processes. */
+    void putRaw(Map<String, String> raw) {
+      raw.put(COUNT_KEY, Long.toString(count));
+      raw.put(TOTAL_KEY, Long.toString(totalMicros));
+      raw.put(MAX_KEY, Long.toString(maxMicros));
+    }
+
+    /** Read back from a report's raw lines; a report without them counts as no pause. */
+    static Tally fromRaw(Map<String, String> raw) {
+      return new Tally(
+          Long.parseLong(raw.getOrDefault(COUNT_KEY, "0")),
+          Long.parseLong(raw.getOrDefault(TOTAL_KEY, "0")),
+          Long.parseLong(raw.getOrDefault(MAX_KEY, "0")));
+    }
+
     /** {@code processes} each paused this share of a window of {@code seconds}, on average. */
     String format(int processes, double seconds) {
       if (count == 0) return "none in the sending window";
@@ -41,8 +57,12 @@ final class GeneratorPauses {
     }
   }
 
+  private static final String COUNT_KEY = "generator.gc.pauses";
+  private static final String TOTAL_KEY = "generator.gc.pause.micros";
+  private static final String MAX_KEY = "generator.gc.pause.max.micros";
+
   private static final AtomicReference<Tally> TALLY = new AtomicReference<>(Tally.NONE);
-  private static volatile boolean installed;
+  private static boolean installed; // guarded by install's lock
 
   /** Starts counting this JVM's stop-the-world collections; once per JVM. */
   static synchronized void install() {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.management.NotificationEmitter;
@@ -37,6 +39,17 @@ class GeneratorPausesTest {
     // 0.8 s paused over two processes' 10 s windows: 4% of each
     assertThat(both.format(2, 10)).isEqualTo("4 pauses, 800 ms in all (4.0% of the window per process), longest 400.0 ms");
     assertThat(GeneratorPauses.Tally.NONE.format(1, 10)).isEqualTo("none in the sending window");
+  }
+
+  @Test
+  void travelsThroughTheReportsRawLines() {
+    GeneratorPauses.Tally t = new GeneratorPauses.Tally(5, 250_000, 90_000);
+    Map<String, String> raw = new LinkedHashMap<>();
+
+    t.putRaw(raw);
+
+    assertThat(GeneratorPauses.Tally.fromRaw(raw)).isEqualTo(t);
+    assertThat(GeneratorPauses.Tally.fromRaw(Map.of())).isEqualTo(GeneratorPauses.Tally.NONE);
   }
 
   @Test
