@@ -5,6 +5,7 @@
 # over the middle of the sending window (from 10 s after sending starts, for half the duration). The first run on a fresh node is slower (JIT, Cassandra warming up): quote the later
 # ones. The node is stopped at the end, success or not.
 # Usage: bench/chat.sh RUNS SHARDS [-Dprop=value ...]      (after: mvn -q -DskipTests install)
+# PULSE_NODE_OPTS: more node JVM options; PULSE_NODE_JAVA: the node's java executable (default: java).
 #   bench/chat.sh 3 3 -Dgroups=500 -DgroupSize=10 -DsendEvery=2 -Dduration=60 -Dramp=30
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ WORK=$(mktemp -d /tmp/pulse-chat.XXXXXX)
 cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
 export PULSE_HTTP_PORT=28080 PULSE_REMOTE_PORT=25720 PULSE_CASSANDRA_PORT=19242 PULSE_CASSANDRA_STORAGE_PORT=17200
 export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
-(cd "$WORK" && exec java @"$ROOT/jvm.options" ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
+(cd "$WORK" && exec "${PULSE_NODE_JAVA:-java}" @"$ROOT/jvm.options" ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
 NODE=$!
 GPIDS=()
 cleanup() {
