@@ -28,7 +28,7 @@ REPORTS="$ROOT/load-tests/target"
 prop() { local v=$2; for a in "${ARGS[@]}"; do case "$a" in -D$1=*) v=${a#-D$1=} ;; esac; done; echo "$v"; }
 ARGS=("$@")
 RAMP=$(prop ramp 30); SETTLE=$(prop settle 10); DURATION=$(prop duration 60)
-echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1); $SHARDS load processes; $*"
+echo "machine: $(nproc) cores, node on $("${PULSE_NODE_JAVA:-java}" -version 2>&1 | head -1); $SHARDS load processes; $*"
 for ((r=1; r<=RUNS; r++)); do
   rm -f "$REPORTS"/chat-latency-shard*.txt "$REPORTS"/chat-latency.txt
   T0=$(date +%s)
