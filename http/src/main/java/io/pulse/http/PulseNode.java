@@ -5,6 +5,7 @@ import io.pulse.actors.user.User;
 import io.pulse.config.PulseSettings;
 import io.pulse.http.edge.Admission;
 import io.pulse.http.edge.FrontDoor;
+import io.pulse.http.edge.SocketServer;
 import io.pulse.http.edge.WebSocketHandshake;
 import io.pulse.http.gateway.OpenConnections;
 import io.pulse.http.gateway.WebSocketGateway;
@@ -16,10 +17,10 @@ import io.pulse.persistence.cassandra.EmbeddedCassandra;
 import io.pulse.persistence.cassandra.SchemaApplier;
 import io.pulse.sharding.ClusterMembership;
 import io.pulse.sharding.PulseSharding;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,13 +37,10 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.scaladsl.settings.WebSocketSettings;
-import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.TLSPlacebo;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +56,10 @@ public final class PulseNode implements AutoCloseable {
   private static final int OPEN_FILE_RESERVE = 256;
 
   private final ActorSystem<Void> system;
-  private final Tcp.ServerBinding binding;
+  private final SocketServer binding;
   private final Optional<EmbeddedCassandra> cassandra;
 
-  private PulseNode(ActorSystem<Void> system, Tcp.ServerBinding binding, Optional<EmbeddedCassandra> cassandra) {
+  private PulseNode(ActorSystem<Void> system, SocketServer binding, Optional<EmbeddedCassandra> cassandra) {
     this.system = system;
     this.binding = binding;
     this.cassandra = cassandra;
@@ -86,10 +84,9 @@ public final class PulseNode implements AutoCloseable {
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         OpenConnections connections = new OpenConnections();
         WebSocketGateway gateway = new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl(), connections);
-        Tcp.ServerBinding binding =
-            bind(system, settings, frontDoor(system, settings, auth, gateway, connections)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        CoordinatedShutdown.get(system)
-            .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", () -> binding.unbind().thenApply(u -> Done.getInstance()));
+        SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
+        system.getWhenTerminated().thenRun(binding::close);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
         CoordinatedShutdown.get(system)
             .addTask(
                 CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -150,17 +147,9 @@ public final class PulseNode implements AutoCloseable {
         g.handshakeTimeout());
   }
 
-  private static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, PulseSettings settings, FrontDoor door) {
-    Materializer materializer = Materializer.matFromSystem(system);
-    Flow<ByteString, ByteString, NotUsed> perConnection = Flow.fromGraph(door);
+  private static SocketServer bind(ActorSystem<?> system, PulseSettings settings, FrontDoor door) throws IOException {
     int backlog = system.settings().config().getInt("pekko.http.server.backlog");
-    return Tcp.get(system)
-        .bind(settings.http().host(), settings.http().port(), backlog, List.of(), false, Optional.empty())
-        .to(Sink.foreach(connection -> connection.handleWith(perConnection, materializer)))
-        // Accepting must not queue behind the work of the sockets already open: on a busy default
-        // dispatcher the listener's accept round trips stall and the kernel's accept queue overflows.
-        .withAttributes(ActorAttributes.dispatcher("pulse.accept-dispatcher"))
-        .run(materializer);
+    return SocketServer.bind(settings.http().host(), settings.http().port(), backlog, Flow.fromGraph(door), Materializer.matFromSystem(system));
   }
 
   /**
