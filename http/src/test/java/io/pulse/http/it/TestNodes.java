@@ -23,7 +23,9 @@ public final class TestNodes {
 
   static {
     try {
-      SECRET_DIR = Files.createTempDirectory("pulse-it");
+      // under the module's build directory, so a test run leaves nothing behind outside it
+      Path target = Files.createDirectories(Path.of("target"));
+      SECRET_DIR = Files.createTempDirectory(target, "pulse-it");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
