@@ -1,30 +1,20 @@
 package io.pulse.actors.chat;
 
-import io.pulse.persistence.Continuations;
+import io.pulse.actors.topic.JournalEvents;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /** {@link HistoryReader} over any read journal that answers current events by persistence id. */
 public final class JournalHistory implements HistoryReader {
-  private final ActorSystem<?> system;
-  private final CurrentEventsByPersistenceIdQuery journal;
+  private final JournalEvents journal;
 
   public JournalHistory(ActorSystem<?> system, String readJournalPluginId) {
-    this.system = system;
-    this.journal = PersistenceQuery.get(system).getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+    this.journal = new JournalEvents(system, readJournalPluginId);
   }
 
   @Override
   public CompletionStage<List<Timeline.Entry>> read(String persistenceId, long from, long to) {
-    // read by actors through pipeToSelf: see Continuations for why the callback stays on this thread
-    return Continuations.onCompletingThread(
-        journal
-            .currentEventsByPersistenceId(persistenceId, from, to)
-            .map(envelope -> new Timeline.Entry(envelope.sequenceNr(), (Conversation.Event) envelope.event()))
-            .runWith(Sink.seq(), system));
+    return journal.read(persistenceId, from, to, (seq, event) -> new Timeline.Entry(seq, (Conversation.Event) event));
   }
 }

@@ -1,9 +1,5 @@
 package io.pulse.http.gateway;
 
-import static io.pulse.persistence.Continuations.onCompletingThread;
-
-import io.pulse.actors.chat.Conversation;
-import io.pulse.actors.chat.ConversationFanout;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings.GatewaySettings;
 import io.pulse.http.auth.AuthenticatedUser;
@@ -26,7 +22,6 @@ import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
@@ -73,7 +68,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   public record Wiring(
       Duration heartbeatInterval,
       Function<String, RecipientRef<UserPresence.Command>> hubs,
-      Function<String, RecipientRef<Conversation.Command>> conversations,
+      DurableTopics durable,
       Requests requests,
       Scheduler scheduler,
       OpenConnections open,
@@ -98,16 +93,15 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   private static final Object CLOSE_TICK = "close-tick";
   private static final Duration CLOSE_TICK_INTERVAL = Duration.ofSeconds(1);
 
-  private record ResubscribeKey(String conversationId) {}
+  private record ResubscribeKey(Topic topic) {}
 
   /**
-   * One followed conversation: the last seq forwarded ({@code -1}: none yet, take the next as the
-   * start) and the live side being watched (null until subscribed).
+   * One followed topic: the last seq forwarded ({@code -1}: none yet, take the next as the start) and
+   * the live side being watched (null until subscribed).
    */
-  private record ConvSub(long lastSeq, ActorRef fanout) {}
+  private record Follow(long lastSeq, ActorRef live) {}
 
-  private record ConvSubscribed(
-      String conversationId, Conversation.Subscribed subscribed, Throwable failure, CompletableFuture<Outbound> reply, String ref, String topic) {}
+  private record Subscribed(Topic topic, DurableTopics.Followed followed, Throwable failure, CompletableFuture<Outbound> reply, String ref) {}
 
   private final GatewaySettings settings;
   private final Wiring wiring;
@@ -146,7 +140,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     /** Answers in the order their frames came, each done or still waiting for an entity. */
     private final ArrayDeque<CompletableFuture<Outbound>> answers = new ArrayDeque<>();
     private final Set<String> watching = new HashSet<>();
-    private final Map<String, ConvSub> followed = new HashMap<>();
+    private final Map<Topic, Follow> followed = new HashMap<>();
     /** Control events for the frame layer (pong, close, peer closed): they go before queued frames. */
     private final ArrayDeque<Object> control = new ArrayDeque<>(2);
     private Inbound inbound;
@@ -163,7 +157,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     private int ticksSinceFrame = 1;
     private org.apache.pekko.actor.typed.ActorRef<Object> self;
     private AsyncCallback<CompletableFuture<Outbound>> answered;
-    private AsyncCallback<ConvSubscribed> convSubscribed;
+    private AsyncCallback<Subscribed> subscribed;
     private java.util.function.Consumer<CloseWith> closer;
     /** The user's send limit, shared with the user's other sockets on the node. */
     private LongFunction<TokenBucket.Taken> userSends;
@@ -212,7 +206,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
               });
       self = Adapter.toTyped(actor.ref());
       answered = createAsyncCallback(answer -> drainAnswers());
-      convSubscribed = createAsyncCallback(this::onConvSubscribed);
+      subscribed = createAsyncCallback(this::onSubscribed);
       AsyncCallback<CloseWith> shutdown = createAsyncCallback(this::close);
       closer = shutdown::invoke;
       CloseWith closedAlready = wiring.open().add(closer);
@@ -240,7 +234,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       wiring.sendLimits().leave(userId());
       wiring.hubs().apply(userId()).tell(new UserPresence.Disconnected(session.connectionId()));
       for (String watched : watching) wiring.hubs().apply(watched).tell(new UserPresence.Unwatch(presenceSelf()));
-      for (String id : followed.keySet()) wiring.conversations().apply(id).tell(new Conversation.Unsubscribe(conversationSelf()));
+      for (Topic topic : followed.keySet()) wiring.durable().unsubscribe(topic, self);
     }
 
     private String userId() {
@@ -250,11 +244,6 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     @SuppressWarnings("unchecked")
     private org.apache.pekko.actor.typed.ActorRef<UserPresence.UserEvent> presenceSelf() {
       return (org.apache.pekko.actor.typed.ActorRef<UserPresence.UserEvent>) (Object) self;
-    }
-
-    @SuppressWarnings("unchecked")
-    private org.apache.pekko.actor.typed.ActorRef<ConversationFanout.Push> conversationSelf() {
-      return (org.apache.pekko.actor.typed.ActorRef<ConversationFanout.Push>) (Object) self;
     }
 
     // ---- inbound ------------------------------------------------------------------------------------
@@ -385,8 +374,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     /** Frames about the connection itself are answered here; the rest by entities. */
     private CompletionStage<Outbound> answerFrame(ClientFrame frame) {
       if (frame instanceof ClientFrame.Ping p) return done(Outbound.durable(FrameCodec.pong(p.ref())));
-      if (frame instanceof ClientFrame.Subscribe s && s.topic().isConversation()) return follow(s);
-      if (frame instanceof ClientFrame.Unsubscribe u && u.topic().isConversation()) return done(unfollow(u));
+      if (frame instanceof ClientFrame.Subscribe s && wiring.durable().follows(s.topic())) return follow(s);
+      if (frame instanceof ClientFrame.Unsubscribe u && wiring.durable().follows(u.topic())) return done(unfollow(u));
       if (frame instanceof ClientFrame.Subscribe s) {
         wiring.hubs().apply(s.topic().id()).tell(new UserPresence.Watch(presenceSelf()));
         watching.add(s.topic().id());
@@ -407,9 +396,12 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     // ---- the connection's actor ---------------------------------------------------------------------
 
     private void onActorMessage(Object message) {
-      if (message instanceof ConversationFanout.Push push) onConvPushed(push);
-      else if (message instanceof UserPresence.UserEvent event) emit(PushFrames.render(event));
-      else if (message instanceof Terminated terminated) onFanoutGone(terminated.actor());
+      if (message instanceof UserPresence.UserEvent event) emit(PushFrames.render(event));
+      else if (message instanceof Terminated terminated) onLiveGone(terminated.actor());
+      else {
+        DurableTopics.Push push = wiring.durable().classify(message);
+        if (push != null) onPushed(push, message);
+      }
     }
 
     @Override
@@ -417,7 +409,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       if (key == TICK) onTick();
       else if (key == CLOSE_TICK) {
         if (control.isEmpty()) control(Frames.TICK);
-      } else if (key instanceof ResubscribeKey r) resubscribe(r.conversationId());
+      } else if (key instanceof ResubscribeKey r) resubscribe(r.topic());
     }
 
     private void onTick() {
@@ -464,94 +456,98 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       if (control.isEmpty()) pullIfReady();
     }
 
-    // ---- conversations ------------------------------------------------------------------------------
+    // ---- durable topics ------------------------------------------------------------------------------
 
     /**
-     * Follow a conversation: every event after {@code since} (none given: from now), in order and
-     * without duplicates, across moves of the conversation to other nodes.
+     * Follow a durable topic: every event after {@code since} (none given: from now), in order and
+     * without duplicates, across moves of its entity to other nodes.
      */
     private CompletionStage<Outbound> follow(ClientFrame.Subscribe s) {
-      String id = s.topic().id();
-      ConvSub current = followed.get(id);
+      Follow current = followed.get(s.topic());
       long since = s.since() != null ? s.since() : current != null ? current.lastSeq() : -1;
-      if (current != null && current.fanout() != null) stageActor().unwatch(current.fanout());
-      followed.put(id, new ConvSub(since, null));
+      if (current != null && current.live() != null) stageActor().unwatch(current.live());
+      followed.put(s.topic(), new Follow(since, null));
       CompletableFuture<Outbound> reply = new CompletableFuture<>();
-      askSubscribe(id, since, reply, s.ref(), s.topic().name());
+      askSubscribe(s.topic(), since, reply, s.ref());
       return reply;
     }
 
     private Outbound unfollow(ClientFrame.Unsubscribe u) {
-      ConvSub sub = followed.remove(u.topic().id());
+      Follow sub = followed.remove(u.topic());
       if (sub == null) return Outbound.durable(FrameCodec.error(notSubscribed(u)));
-      if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
-      wiring.conversations().apply(u.topic().id()).tell(new Conversation.Unsubscribe(conversationSelf()));
+      if (sub.live() != null) stageActor().unwatch(sub.live());
+      wiring.durable().unsubscribe(u.topic(), self);
       return reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false));
     }
 
-    private void askSubscribe(String conversationId, long since, CompletableFuture<Outbound> reply, String ref, String topic) {
-      onCompletingThread(
-              AskPattern.<Conversation.Command, Conversation.Subscribed>askWithStatus(
-                  wiring.conversations().apply(conversationId),
-                  r -> new Conversation.Subscribe(userId(), since, conversationSelf(), r),
-                  settings.askTimeout(),
-                  wiring.scheduler()))
-          .whenComplete((ok, e) -> convSubscribed.invoke(new ConvSubscribed(conversationId, ok, e, reply, ref, topic)));
+    private void askSubscribe(Topic topic, long since, CompletableFuture<Outbound> reply, String ref) {
+      CompletionStage<DurableTopics.Followed> asked;
+      try {
+        asked = wiring.durable().subscribe(userId(), topic, since, self);
+      } catch (RuntimeException e) {
+        asked = CompletableFuture.failedFuture(e);
+      }
+      asked.whenComplete((ok, e) -> subscribed.invoke(new Subscribed(topic, ok, e, reply, ref)));
     }
 
-    private void onConvSubscribed(ConvSubscribed m) {
-      ConvSub sub = followed.get(m.conversationId());
+    private void onSubscribed(Subscribed m) {
+      Follow sub = followed.get(m.topic());
       if (m.failure() != null) {
         if (m.reply() != null) {
-          followed.remove(m.conversationId());
+          followed.remove(m.topic());
           m.reply().completeExceptionally(m.failure());
         } else if (sub != null) {
-          // A resubscription after a move: the conversation may still be starting elsewhere; try again.
-          scheduleOnce(new ResubscribeKey(m.conversationId()), Duration.ofSeconds(1));
+          // A resubscription after a move: the entity may still be starting elsewhere; try again.
+          scheduleOnce(new ResubscribeKey(m.topic()), Duration.ofSeconds(1));
         }
         return;
       }
       if (m.reply() != null) {
-        m.reply().complete(reply(m.ref(), Map.of("topic", m.topic(), "subscribed", true, "lastSeq", m.subscribed().lastSeq())));
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("topic", m.topic().name());
+        data.put("subscribed", true);
+        data.put("lastSeq", m.followed().lastSeq());
+        data.putAll(m.followed().reply());
+        m.reply().complete(reply(m.ref(), data));
       }
       if (sub == null) {
         // unsubscribed meanwhile
-        wiring.conversations().apply(m.conversationId()).tell(new Conversation.Unsubscribe(conversationSelf()));
+        wiring.durable().unsubscribe(m.topic(), self);
         return;
       }
-      ActorRef fanout = Adapter.toClassic(m.subscribed().fanout());
-      stageActor().watch(fanout);
-      long lastSeq = sub.lastSeq() >= 0 ? sub.lastSeq() : m.subscribed().lastSeq();
-      followed.put(m.conversationId(), new ConvSub(lastSeq, fanout));
+      ActorRef live = Adapter.toClassic(m.followed().live());
+      stageActor().watch(live);
+      long lastSeq = sub.lastSeq() >= 0 ? sub.lastSeq() : m.followed().lastSeq();
+      followed.put(m.topic(), new Follow(lastSeq, live));
     }
 
-    private void onConvPushed(ConversationFanout.Push push) {
-      String id = conversationOf(push);
-      ConvSub sub = followed.get(id);
+    private void onPushed(DurableTopics.Push push, Object message) {
+      Topic topic = Topic.named(push.topic());
+      Follow sub = followed.get(topic);
       if (sub == null) return;
-      if (push instanceof ConversationFanout.Appended a) {
-        long seq = a.entry().seq();
+      if (push.seq() >= 0) {
+        long seq = push.seq();
         if (sub.lastSeq() >= 0 && seq <= sub.lastSeq()) return; // already forwarded
         if (sub.lastSeq() >= 0 && seq > sub.lastSeq() + 1) {
           // A gap (a push lost in a move): start again from the last seq the client has.
-          resubscribe(id);
+          resubscribe(topic);
           return;
         }
-        followed.put(id, new ConvSub(seq, sub.fanout()));
-        emit(ChatFrames.render(push));
+        followed.put(topic, new Follow(seq, sub.live()));
+        emit(wiring.durable().render(message));
         return;
       }
-      if (push instanceof ConversationFanout.Ended) {
-        if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
-        followed.remove(id);
+      if (push.ends()) {
+        if (sub.live() != null) stageActor().unwatch(sub.live());
+        followed.remove(topic);
       }
-      emit(ChatFrames.render(push));
+      emit(wiring.durable().render(message));
     }
 
-    /** The conversation's live side stopped (its node left, or it was rebalanced): resubscribe. */
-    private void onFanoutGone(ActorRef fanout) {
-      for (Map.Entry<String, ConvSub> e : followed.entrySet()) {
-        if (fanout.equals(e.getValue().fanout())) {
+    /** A followed topic's live side stopped (its node left, or it was rebalanced): resubscribe. */
+    private void onLiveGone(ActorRef live) {
+      for (Map.Entry<Topic, Follow> e : followed.entrySet()) {
+        if (live.equals(e.getValue().live())) {
           resubscribe(e.getKey());
           return;
         }
@@ -559,20 +555,13 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     }
 
     /** Subscribes again from the last seq forwarded; the client sees one continuous sequence. */
-    private void resubscribe(String conversationId) {
-      ConvSub sub = followed.get(conversationId);
+    private void resubscribe(Topic topic) {
+      Follow sub = followed.get(topic);
       if (sub == null) return;
-      if (sub.fanout() != null) stageActor().unwatch(sub.fanout());
-      followed.put(conversationId, new ConvSub(sub.lastSeq(), null));
-      askSubscribe(conversationId, sub.lastSeq(), null, null, null);
+      if (sub.live() != null) stageActor().unwatch(sub.live());
+      followed.put(topic, new Follow(sub.lastSeq(), null));
+      askSubscribe(topic, sub.lastSeq(), null, null);
     }
-  }
-
-  private static String conversationOf(ConversationFanout.Push push) {
-    if (push instanceof ConversationFanout.Appended a) return a.conversationId();
-    if (push instanceof ConversationFanout.TypingChanged t) return t.conversationId();
-    if (push instanceof ConversationFanout.PresenceChanged p) return p.conversationId();
-    return ((ConversationFanout.Ended) push).conversationId();
   }
 
   private static Outbound reply(String ref, Object data) {

@@ -24,6 +24,12 @@ public record Topic(String kind, String id) {
     return new Topic(kind, id);
   }
 
+  /** A topic name this node made itself (a push's), split without checking its kind. */
+  public static Topic named(String name) {
+    int colon = name.indexOf(':');
+    return new Topic(name.substring(0, colon), name.substring(colon + 1));
+  }
+
   public static Topic user(String userId) {
     return new Topic(USER, userId);
   }

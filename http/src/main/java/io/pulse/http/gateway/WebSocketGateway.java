@@ -54,7 +54,7 @@ public final class WebSocketGateway {
         new ConnectionStage.Wiring(
             heartbeatInterval,
             id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
-            this::conversation,
+            DurableTopics.of(java.util.List.of(new ConversationTopics(this::conversation, settings.askTimeout(), system.scheduler()))),
             new EntityRequests(),
             system.scheduler(),
             open,

@@ -75,7 +75,14 @@ class ConnectionStageTest {
 
     Socket(GatewaySettings settings, Duration heartbeat, ConnectionStage.Requests requests, OpenConnections open) {
       ConnectionStage.Wiring wiring =
-          new ConnectionStage.Wiring(heartbeat, id -> hub.ref(), id -> conversations.ref(), requests, testKit.scheduler(), open, new UserSendLimits(100, 100));
+          new ConnectionStage.Wiring(
+              heartbeat,
+              id -> hub.ref(),
+              new ConversationTopics(id -> conversations.ref(), Duration.ofSeconds(5), testKit.scheduler()),
+              requests,
+              testKit.scheduler(),
+              open,
+              new UserSendLimits(100, 100));
       ConnectionStage.Session session =
           new ConnectionStage.Session(new AuthenticatedUser("alice"), "c-1", Outbound.durable("{\"type\":\"welcome\"}"));
       Pair<TestPublisher.Probe<Object>, TestSubscriber.Probe<Object>> probes =
