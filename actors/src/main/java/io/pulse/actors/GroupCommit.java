@@ -8,6 +8,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * Group commit in front of an event-sourced entity, for any entity type: while one write is in flight,
@@ -26,6 +29,68 @@ public final class GroupCommit {
   public enum Signal {
     WRITTEN,
     RECOVERED
+  }
+
+  // ---- the entity's side: decide each command, persist all their events at once -------------------
+
+  /**
+   * What one write command decides: the events to persist, and its reply given the state right after
+   * its own events. The reply is sent only once the write holding those events is durable.
+   */
+  public record Decision<E, S>(List<E> events, java.util.function.Consumer<S> reply) {
+    public static <E, S, T> Decision<E, S> reject(ActorRef<StatusReply<T>> replyTo, String code, String message) {
+      return new Decision<>(List.of(), s -> replyTo.tell(Rejection.reply(code, message)));
+    }
+
+    /** Persists nothing and answers {@code value} (a read, or a resend answered with its first ack). */
+    public static <E, S, T> Decision<E, S> answer(ActorRef<StatusReply<T>> replyTo, T value) {
+      return new Decision<>(List.of(), s -> replyTo.tell(StatusReply.success(value)));
+    }
+
+    public static <E, S, T> Decision<E, S> persist(E event, ActorRef<StatusReply<T>> replyTo, java.util.function.Function<S, T> value) {
+      return new Decision<>(List.of(event), s -> replyTo.tell(StatusReply.success(value.apply(s))));
+    }
+  }
+
+  /** How an entity decides, applies and announces its events, for {@link #write}. */
+  public interface Writer<C, E, S> {
+    Decision<E, S> decide(S state, C command);
+
+    S apply(S state, E event);
+
+    /** After the write is durable, for each event with the state right after it: live delivery and the like. */
+    void published(S stateAfter, E event);
+  }
+
+  /**
+   * Decides each command against the state its predecessors leave (so a resend inside one batch is
+   * still recognised), persists all their events in one write, then publishes the events and sends
+   * every reply in order, and tells {@code front} (null without one) that the write is done.
+   */
+  public static <C, E, S> ReplyEffect<E, S> write(
+      EffectFactories<E, S> effect, S state, List<C> commands, Writer<C, E, S> writer, ActorRef<Signal> front) {
+    List<E> events = new ArrayList<>();
+    List<S> statesAfterEvent = new ArrayList<>();
+    List<Runnable> replies = new ArrayList<>(commands.size());
+    S current = state;
+    for (C command : commands) {
+      Decision<E, S> decision = writer.decide(current, command);
+      for (E event : decision.events()) {
+        current = writer.apply(current, event);
+        events.add(event);
+        statesAfterEvent.add(current);
+      }
+      S after = current;
+      replies.add(() -> decision.reply().accept(after));
+    }
+    Runnable afterWrite =
+        () -> {
+          for (int i = 0; i < events.size(); i++) writer.published(statesAfterEvent.get(i), events.get(i));
+          replies.forEach(Runnable::run);
+          if (front != null) front.tell(Signal.WRITTEN);
+        };
+    if (events.isEmpty()) return effect.none().thenRun(s -> afterWrite.run()).thenNoReply();
+    return effect.persist(events).thenRun(s -> afterWrite.run()).thenNoReply();
   }
 
   /**

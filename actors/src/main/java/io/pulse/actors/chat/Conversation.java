@@ -388,22 +388,16 @@ public final class Conversation
 
   // ---- writes: each command decides its events and its reply; one or many are persisted together ----
 
-  /**
-   * What one write command decides: the events to persist, and its reply, given the state right after
-   * its own events. The reply is sent only once the write holding those events is durable.
-   */
-  private record Decision(List<Event> events, java.util.function.Consumer<State> reply) {}
-
-  private static <T> Decision reject(ActorRef<StatusReply<T>> replyTo, ConversationRules.Refusal refusal) {
-    return new Decision(List.of(), s -> replyTo.tell(Rejection.reply(refusal.code(), refusal.reason())));
+  private static <T> GroupCommit.Decision<Event, State> reject(ActorRef<StatusReply<T>> replyTo, ConversationRules.Refusal refusal) {
+    return GroupCommit.Decision.reject(replyTo, refusal.code(), refusal.reason());
   }
 
-  private static <T> Decision answer(ActorRef<StatusReply<T>> replyTo, T value) {
-    return new Decision(List.of(), s -> replyTo.tell(StatusReply.success(value)));
+  private static <T> GroupCommit.Decision<Event, State> answer(ActorRef<StatusReply<T>> replyTo, T value) {
+    return GroupCommit.Decision.answer(replyTo, value);
   }
 
-  private static <T> Decision persist(Event event, ActorRef<StatusReply<T>> replyTo, Function<State, T> value) {
-    return new Decision(List.of(event), s -> replyTo.tell(StatusReply.success(value.apply(s))));
+  private static <T> GroupCommit.Decision<Event, State> persist(Event event, ActorRef<StatusReply<T>> replyTo, Function<State, T> value) {
+    return GroupCommit.Decision.persist(event, replyTo, value);
   }
 
   /** The commands that persist, and so may be grouped into one write. */
@@ -418,7 +412,7 @@ public final class Conversation
         || command instanceof MarkRead;
   }
 
-  private Decision decide(State state, Command command) {
+  private GroupCommit.Decision<Event, State> decide(State state, Command command) {
     if (command instanceof Send c) return decideSend(state, c);
     if (command instanceof MarkRead c) return decideRead(state, c);
     if (command instanceof MarkDelivered c) return decideDelivered(state, c);
@@ -434,36 +428,30 @@ public final class Conversation
     return write(state, List.of(command), null);
   }
 
-  /**
-   * Decides each command against the state its predecessors leave, persists all their events in one
-   * write, then publishes the events and sends every reply in order.
-   */
+  /** Decides each command, persists all their events in one write, then publishes and replies in order. */
   private ReplyEffect<Event, State> write(State state, List<Command> commands, ActorRef<GroupCommit.Signal> front) {
-    List<Event> events = new ArrayList<>();
-    List<State> statesAfterEvent = new ArrayList<>();
-    List<Runnable> replies = new ArrayList<>(commands.size());
-    State current = state;
-    for (Command command : commands) {
-      Decision decision = decide(current, command);
-      for (Event event : decision.events()) {
-        current = apply(current, event);
-        events.add(event);
-        statesAfterEvent.add(current);
-      }
-      State after = current;
-      replies.add(() -> decision.reply().accept(after));
-    }
-    Runnable afterWrite =
-        () -> {
-          for (int i = 0; i < events.size(); i++) published(statesAfterEvent.get(i), events.get(i));
-          replies.forEach(Runnable::run);
-          if (front != null) front.tell(GroupCommit.Signal.WRITTEN);
-        };
-    if (events.isEmpty()) return Effect().none().thenRun(s -> afterWrite.run()).thenNoReply();
-    return Effect().persist(events).thenRun(s -> afterWrite.run()).thenNoReply();
+    return GroupCommit.write(Effect(), state, commands, writer, front);
   }
 
-  private Decision decideCreate(State state, Create cmd) {
+  private final GroupCommit.Writer<Command, Event, State> writer =
+      new GroupCommit.Writer<>() {
+        @Override
+        public GroupCommit.Decision<Event, State> decide(State state, Command command) {
+          return Conversation.this.decide(state, command);
+        }
+
+        @Override
+        public State apply(State state, Event event) {
+          return Conversation.apply(state, event);
+        }
+
+        @Override
+        public void published(State stateAfter, Event event) {
+          Conversation.this.published(stateAfter, event);
+        }
+      };
+
+  private GroupCommit.Decision<Event, State> decideCreate(State state, Create cmd) {
     if (state.created()) {
       boolean sameDirect =
           DIRECT.equals(state.kind())
@@ -480,7 +468,7 @@ public final class Conversation
     return persist(created, cmd.replyTo(), s -> summary(s, cmd.creator()));
   }
 
-  private Decision decideAddMember(State state, AddMember cmd) {
+  private GroupCommit.Decision<Event, State> decideAddMember(State state, AddMember cmd) {
     Role role = cmd.role() == null ? Role.MEMBER : cmd.role();
     Optional<ConversationRules.Refusal> refusal =
         exists(state).or(() -> ConversationRules.addMember(state.kind(), state.members(), cmd.by(), cmd.userId(), role, settings.maxMembers()));
@@ -488,14 +476,14 @@ public final class Conversation
     return persist(new MemberAdded(cmd.userId(), role, cmd.by(), now()), cmd.replyTo(), State::seq);
   }
 
-  private Decision decideRemoveMember(State state, RemoveMember cmd) {
+  private GroupCommit.Decision<Event, State> decideRemoveMember(State state, RemoveMember cmd) {
     Optional<ConversationRules.Refusal> refusal =
         exists(state).or(() -> ConversationRules.removeMember(state.kind(), state.members(), cmd.by(), cmd.userId()));
     if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     return persist(new MemberRemoved(cmd.userId(), cmd.by(), now()), cmd.replyTo(), State::seq);
   }
 
-  private Decision decideSend(State state, Send cmd) {
+  private GroupCommit.Decision<Event, State> decideSend(State state, Send cmd) {
     Optional<ConversationRules.Refusal> refusal =
         memberOf(state, cmd.sender())
             .or(() -> ConversationRules.clientMsgId(cmd.clientMsgId()))
@@ -511,7 +499,7 @@ public final class Conversation
     return persist(sent, cmd.replyTo(), s -> new SendAck(conversationId, s.seq(), cmd.clientMsgId(), sent.at(), false));
   }
 
-  private Decision decideEdit(State state, Edit cmd) {
+  private GroupCommit.Decision<Event, State> decideEdit(State state, Edit cmd) {
     Optional<ConversationRules.Refusal> refusal =
         memberOf(state, cmd.sender())
             .or(() -> ConversationRules.text(cmd.text()))
@@ -520,14 +508,14 @@ public final class Conversation
     return persist(new MessageEdited(cmd.target(), cmd.sender(), cmd.text(), now()), cmd.replyTo(), State::seq);
   }
 
-  private Decision decideDelete(State state, Delete cmd) {
+  private GroupCommit.Decision<Event, State> decideDelete(State state, Delete cmd) {
     Optional<ConversationRules.Refusal> refusal =
         memberOf(state, cmd.sender()).or(() -> ConversationRules.changeOwnMessage(state.recent(), cmd.sender(), cmd.target()));
     if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     return persist(new MessageDeleted(cmd.target(), cmd.sender(), now()), cmd.replyTo(), State::seq);
   }
 
-  private Decision decideDelivered(State state, MarkDelivered cmd) {
+  private GroupCommit.Decision<Event, State> decideDelivered(State state, MarkDelivered cmd) {
     Optional<ConversationRules.Refusal> refusal = memberOf(state, cmd.userId());
     if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     long upTo = Math.min(cmd.upTo(), lastMessageSeq(state));
@@ -535,7 +523,7 @@ public final class Conversation
     return persist(new Delivered(cmd.userId(), upTo, now()), cmd.replyTo(), s -> receipt(s, cmd.userId()));
   }
 
-  private Decision decideRead(State state, MarkRead cmd) {
+  private GroupCommit.Decision<Event, State> decideRead(State state, MarkRead cmd) {
     Optional<ConversationRules.Refusal> refusal = memberOf(state, cmd.userId());
     if (refusal.isPresent()) return reject(cmd.replyTo(), refusal.get());
     long upTo = Math.min(cmd.upTo(), lastMessageSeq(state));
