@@ -12,7 +12,8 @@ public record PulseSettings(
     AuthSettings auth,
     GatewaySettings gateway,
     PresenceSettings presence,
-    ChatSettings chat) {
+    ChatSettings chat,
+    DocumentSettings documents) {
 
   public static PulseSettings from(Config root) {
     Config c = root.getConfig("pulse");
@@ -23,7 +24,16 @@ public record PulseSettings(
         AuthSettings.from(c.getConfig("auth")),
         GatewaySettings.from(c.getConfig("gateway")),
         PresenceSettings.from(c.getConfig("presence")),
-        ChatSettings.from(c.getConfig("chat")));
+        ChatSettings.from(c.getConfig("chat")),
+        DocumentSettings.from(c.getConfig("documents")));
+  }
+
+  /** Limits of collaborative documents (pulse.documents). */
+  public record DocumentSettings(int recentEvents, int maxTextLength, Duration maxRangeLock, int snapshotEvery, int listLimit) {
+    static DocumentSettings from(Config c) {
+      return new DocumentSettings(
+          c.getInt("recent-events"), c.getInt("max-text-length"), c.getDuration("max-range-lock"), c.getInt("snapshot-every"), c.getInt("list-limit"));
+    }
   }
 
   public record HttpSettings(String host, int port) {

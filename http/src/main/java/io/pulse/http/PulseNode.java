@@ -83,7 +83,8 @@ public final class PulseNode implements AutoCloseable {
         warmUp(system);
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         OpenConnections connections = new OpenConnections();
-        WebSocketGateway gateway = new WebSocketGateway(system, settings.gateway(), settings.chat(), settings.presence().ttl(), connections);
+        WebSocketGateway gateway = new WebSocketGateway(
+                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.presence().ttl(), connections);
         SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
         system.getWhenTerminated().thenRun(binding::close);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);

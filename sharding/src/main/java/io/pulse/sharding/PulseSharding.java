@@ -3,6 +3,8 @@ package io.pulse.sharding;
 import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.Inbox;
 import io.pulse.actors.chat.JournalHistory;
+import io.pulse.actors.document.Document;
+import io.pulse.actors.topic.JournalEvents;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings;
@@ -28,5 +30,10 @@ public final class PulseSharding {
         new Conversation.Settings(chat.maxMembers(), chat.recentEvents(), chat.typingTtl(), chat.maxPage(), chat.presenceBatch()),
         new JournalHistory(system, READ_JOURNAL),
         chat.groupCommit());
+    PulseSettings.DocumentSettings docs = settings.documents();
+    Document.init(
+        system,
+        new Document.Settings(docs.recentEvents(), docs.maxTextLength(), docs.maxRangeLock(), docs.snapshotEvery()),
+        new JournalEvents(system, READ_JOURNAL));
   }
 }

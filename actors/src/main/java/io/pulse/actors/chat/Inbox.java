@@ -29,6 +29,12 @@ public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.C
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Inbox");
 
+  /**
+   * The same list for documents: the documents a user owns or that are shared with them. Its joins and
+   * leaves are not pushed (a document list is read with {@code doc.list}).
+   */
+  public static final EntityTypeKey<Command> DOCUMENTS = EntityTypeKey.create(Command.class, "DocumentInbox");
+
   public sealed interface Command extends CborSerializable {}
 
   /** Idempotent: a join already known stores nothing. */
@@ -64,16 +70,22 @@ public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.C
     sharding.init(
         Entity.of(
             ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, ctx.getEntityId()))));
+    sharding.init(Entity.of(DOCUMENTS, ctx -> new Inbox(DOCUMENTS, ctx.getEntityId(), null)));
   }
 
   /** {@code hub} is the user's presence hub, told of every stored join and leave. */
   public static Behavior<Command> create(String userId, RecipientRef<UserPresence.Command> hub) {
-    return new Inbox(userId, hub);
+    return new Inbox(ENTITY_TYPE_KEY, userId, hub);
   }
 
-  private Inbox(String userId, RecipientRef<UserPresence.Command> hub) {
+  /** A list of another kind's ids ({@link #DOCUMENTS}), whose changes nobody is told of. */
+  public static Behavior<Command> create(EntityTypeKey<Command> kind, String userId) {
+    return new Inbox(kind, userId, null);
+  }
+
+  private Inbox(EntityTypeKey<Command> kind, String userId, RecipientRef<UserPresence.Command> hub) {
     super(
-        PersistenceId.of(ENTITY_TYPE_KEY.name(), userId),
+        PersistenceId.of(kind.name(), userId),
         SupervisorStrategy.restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.1));
     this.hub = hub;
   }
@@ -115,7 +127,7 @@ public final class Inbox extends EventSourcedBehaviorWithEnforcedReplies<Inbox.C
   }
 
   private void notify(String conversationId, boolean member) {
-    hub.tell(new UserPresence.NotifyInbox(new UserPresence.InboxChanged(conversationId, member)));
+    if (hub != null) hub.tell(new UserPresence.NotifyInbox(new UserPresence.InboxChanged(conversationId, member)));
   }
 
   @Override

@@ -59,7 +59,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   /** What the connection asks of entities for the frames it does not answer itself. */
   public interface Requests {
     /** The answer to {@code frame}; a failed stage is turned into an error frame by {@link #error}. */
-    CompletionStage<Outbound> answer(AuthenticatedUser user, ClientFrame frame);
+    CompletionStage<Outbound> answer(Caller caller, ClientFrame frame);
 
     ProtocolError error(String ref, Throwable failure);
   }
@@ -73,6 +73,12 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       Scheduler scheduler,
       OpenConnections open,
       UserSendLimits sendLimits) {}
+
+  /**
+   * Who sent a frame, and from where: {@code self} is the connection's address, for requests whose
+   * effect lives as long as the connection (a document cursor).
+   */
+  public record Caller(AuthenticatedUser user, String connectionId, org.apache.pekko.actor.typed.ActorRef<Object> self) {}
 
   /** Who is connected: the only part that differs per socket. */
   public record Session(AuthenticatedUser user, String connectionId, Outbound welcome) {}
@@ -386,7 +392,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
         wiring.hubs().apply(u.topic().id()).tell(new UserPresence.Unwatch(presenceSelf()));
         return done(reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false)));
       }
-      return wiring.requests().answer(session.user(), frame);
+      return wiring.requests().answer(new Caller(session.user(), session.connectionId(), self), frame);
     }
 
     private static ProtocolError notSubscribed(ClientFrame.Unsubscribe u) {

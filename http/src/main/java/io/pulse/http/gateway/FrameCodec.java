@@ -73,7 +73,10 @@ public final class FrameCodec {
               yield new ClientFrame.ConvHistory(ref, conversationId(root), before, after, limit == null ? 50 : (int) Math.min(limit, 1000));
             }
             case "inbox.get" -> new ClientFrame.InboxGet(ref);
-            default -> throw new ProtocolError.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type + "'");
+            default -> {
+              if (type.startsWith(DocumentCodec.PREFIX)) yield DocumentCodec.parse(type, root, ref);
+              throw new ProtocolError.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type + "'");
+            }
           };
       return new Ok(frame);
     } catch (ProtocolError.Invalid e) {
@@ -87,13 +90,13 @@ public final class FrameCodec {
     return id;
   }
 
-  private static String userId(JsonNode node) throws ProtocolError.Invalid {
+  static String userId(JsonNode node) throws ProtocolError.Invalid {
     String id = requiredText(node, "userId");
     if (!io.pulse.http.auth.UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "invalid userId");
     return id;
   }
 
-  private static java.util.List<String> requiredUserIds(JsonNode node, String field) throws ProtocolError.Invalid {
+  static java.util.List<String> requiredUserIds(JsonNode node, String field) throws ProtocolError.Invalid {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
     if (!value.isArray()) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' must be an array of user ids");
@@ -107,13 +110,13 @@ public final class FrameCodec {
     return ids;
   }
 
-  private static long requiredSeq(JsonNode node, String field) throws ProtocolError.Invalid {
+  static long requiredSeq(JsonNode node, String field) throws ProtocolError.Invalid {
     Long value = optionalSeq(node, field);
     if (value == null) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
     return value;
   }
 
-  private static Long optionalSeq(JsonNode node, String field) throws ProtocolError.Invalid {
+  static Long optionalSeq(JsonNode node, String field) throws ProtocolError.Invalid {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) return null;
     if (!value.canConvertToExactIntegral() || !value.canConvertToLong() || value.asLong() < 0) {
@@ -122,13 +125,13 @@ public final class FrameCodec {
     return value.asLong();
   }
 
-  private static String requiredText(JsonNode node, String field) throws ProtocolError.Invalid {
+  static String requiredText(JsonNode node, String field) throws ProtocolError.Invalid {
     String value = optionalText(node, field);
     if (value == null) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
     return value;
   }
 
-  private static String optionalText(JsonNode node, String field) throws ProtocolError.Invalid {
+  static String optionalText(JsonNode node, String field) throws ProtocolError.Invalid {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) return null;
     if (!value.isTextual()) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' must be a string");

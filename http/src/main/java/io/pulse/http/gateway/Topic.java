@@ -6,6 +6,7 @@ import io.pulse.http.auth.UserIds;
 public record Topic(String kind, String id) {
   public static final String USER = "user";
   public static final String CONVERSATION = "conv";
+  public static final String DOCUMENT = io.pulse.actors.document.Document.TOPIC_KIND;
   /** The connection's own user's inbox: pushed to every connection without a subscription, never parsed. */
   public static final String INBOX = "inbox";
 
@@ -16,8 +17,8 @@ public record Topic(String kind, String id) {
     String id = name.substring(colon + 1);
     if (USER.equals(kind)) {
       if (!UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid user id in topic");
-    } else if (CONVERSATION.equals(kind)) {
-      if (!ConversationIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid conversation id in topic");
+    } else if (CONVERSATION.equals(kind) || DOCUMENT.equals(kind)) {
+      if (!ConversationIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid " + kind + " id in topic");
     } else {
       throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "unknown topic kind '" + kind + "'");
     }

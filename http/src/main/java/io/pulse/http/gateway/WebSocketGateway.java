@@ -6,6 +6,7 @@ import io.pulse.actors.Rejection;
 import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.Inbox;
 import io.pulse.actors.chat.Role;
+import io.pulse.actors.document.Document;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings.ChatSettings;
@@ -34,8 +35,10 @@ public final class WebSocketGateway {
   private final ClusterSharding sharding;
   private final OpenConnections open;
   private final UserSendLimits sendLimits;
+  private final DocumentRequests documents;
 
-  public WebSocketGateway(ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, Duration presenceTtl, OpenConnections open) {
+  public WebSocketGateway(
+      ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, int documentListLimit, Duration presenceTtl, OpenConnections open) {
     this.system = system;
     this.open = open;
     this.settings = settings;
@@ -44,6 +47,7 @@ public final class WebSocketGateway {
     this.heartbeatInterval = presenceTtl.dividedBy(3);
     this.sharding = ClusterSharding.get(system);
     this.sendLimits = new UserSendLimits(chat.sendPerSecond(), chat.sendBurst());
+    this.documents = new DocumentRequests(sharding, settings.askTimeout(), documentListLimit);
     Duration sweep = Duration.ofSeconds(30);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
   }
@@ -54,7 +58,10 @@ public final class WebSocketGateway {
         new ConnectionStage.Wiring(
             heartbeatInterval,
             id -> sharding.entityRefFor(UserPresence.ENTITY_TYPE_KEY, id),
-            DurableTopics.of(java.util.List.of(new ConversationTopics(this::conversation, settings.askTimeout(), system.scheduler()))),
+            DurableTopics.of(
+                java.util.List.of(
+                    new ConversationTopics(this::conversation, settings.askTimeout(), system.scheduler()),
+                    new DocumentTopics(id -> sharding.entityRefFor(Document.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()))),
             new EntityRequests(),
             system.scheduler(),
             open,
@@ -77,8 +84,9 @@ public final class WebSocketGateway {
   /** The frames entities answer: profiles and chat. */
   private final class EntityRequests implements ConnectionStage.Requests {
     @Override
-    public CompletionStage<Outbound> answer(AuthenticatedUser user, ClientFrame frame) {
-      return dispatch(user, frame);
+    public CompletionStage<Outbound> answer(ConnectionStage.Caller caller, ClientFrame frame) {
+      if (frame instanceof ClientFrame.DocFrame doc) return documents.answer(caller, doc);
+      return dispatch(caller.user(), frame);
     }
 
     @Override

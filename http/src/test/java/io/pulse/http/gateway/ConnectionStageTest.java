@@ -53,7 +53,7 @@ class ConnectionStageTest {
   /** Frames the stage's owner answers by asking entities: here, whatever the test puts in. */
   private record StubRequests(java.util.function.Function<ClientFrame, CompletionStage<Outbound>> answers) implements ConnectionStage.Requests {
     @Override
-    public CompletionStage<Outbound> answer(AuthenticatedUser user, ClientFrame frame) {
+    public CompletionStage<Outbound> answer(ConnectionStage.Caller caller, ClientFrame frame) {
       return answers.apply(frame);
     }
 
