@@ -66,7 +66,8 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
 
   // ---- replies ------------------------------------------------------------------------------------
 
-  public record OpAck(String documentId, long version, String clientId, long clientSeq, boolean duplicate)
+  /** {@code length}: the text's length at {@code version}, so a client can base its next op on it. */
+  public record OpAck(String documentId, long version, String clientId, long clientSeq, boolean duplicate, int length)
       implements CborSerializable {}
 
   public record NamedVersion(long version, String label, String by, long at) implements CborSerializable {}
@@ -211,7 +212,7 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
   // ---- state --------------------------------------------------------------------------------------
 
   /** A client's acknowledged op, to answer a resend with its first ack. */
-  public record ClientAck(long clientSeq, long version) implements CborSerializable {}
+  public record ClientAck(long clientSeq, long version, int length) implements CborSerializable {}
 
   public record State(
       String owner,
@@ -516,7 +517,7 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
   private Optional<GroupCommit.Decision<Event, State>> resent(State state, String clientId, long clientSeq, ActorRef<StatusReply<OpAck>> replyTo) {
     return state
         .acked(clientId, clientSeq)
-        .map(a -> GroupCommit.Decision.answer(replyTo, new OpAck(documentId, a.version(), clientId, clientSeq, true)));
+        .map(a -> GroupCommit.Decision.answer(replyTo, new OpAck(documentId, a.version(), clientId, clientSeq, true, a.length())));
   }
 
   private GroupCommit.Decision<Event, State> decideApply(State state, Apply c) {
@@ -545,7 +546,7 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
             .or(() -> DocumentRules.checkTextSize(op, settings.maxTextLength()));
     if (refusal.isPresent()) return reject(replyTo, refusal.get());
     OpApplied applied = new OpApplied(user, clientId, clientSeq, op, op.invert(state.text()), kind, now);
-    return GroupCommit.Decision.persist(applied, replyTo, s -> new OpAck(documentId, s.seq(), clientId, clientSeq, false));
+    return GroupCommit.Decision.persist(applied, replyTo, s -> new OpAck(documentId, s.seq(), clientId, clientSeq, false, s.text().length()));
   }
 
   /** Undo ({@code undo}) or redo: the inverse of the caller's own last op (or last undo), moved to now. */
@@ -817,7 +818,7 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
       text = o.op().apply(text);
       lastChangeAt = o.at();
       locks = DocumentRules.transformLocks(locks, o.op(), Long.MIN_VALUE);
-      acks = acks.plus(o.clientId(), bounded(acks.getOrDefault(o.clientId(), List.of()), new ClientAck(o.clientSeq(), seq), State.ACKS_PER_CLIENT));
+      acks = acks.plus(o.clientId(), bounded(acks.getOrDefault(o.clientId(), List.of()), new ClientAck(o.clientSeq(), seq, text.length()), State.ACKS_PER_CLIENT));
       List<Long> mine = undo.getOrDefault(o.author(), List.of());
       List<Long> redone = redo.getOrDefault(o.author(), List.of());
       switch (o.kind()) {

@@ -13,10 +13,8 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,18 +39,12 @@ class ClusterChatIT {
     String seed = "pekko.cluster.seed-nodes = [\"pekko://pulse@127.0.0.1:" + seedPort + "\"]\n";
     nodes.add(PulseNode.start(PulseConfig.load(TestNodes.overrides(seedPort, seed))));
     for (int i = 0; i < 2; i++) nodes.add(PulseNode.start(PulseConfig.load(TestNodes.overrides(TestNodes.freePort(), seed))));
-    TestNodes.awaitCondition(() -> upMembers(nodes.get(0)) == 3, WAIT, "the three nodes to form one cluster");
+    TestNodes.awaitCondition(() -> TestNodes.upMembers(nodes.get(0)) == 3, WAIT, "the three nodes to form one cluster");
   }
 
   @AfterAll
   void stop() throws Exception {
     for (PulseNode node : nodes) node.close();
-  }
-
-  private static long upMembers(PulseNode node) {
-    return java.util.stream.StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up())
-        .count();
   }
 
   /** The node whose shard region holds the conversation's entity now. */

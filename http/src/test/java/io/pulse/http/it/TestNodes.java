@@ -74,6 +74,14 @@ public final class TestNodes {
     return ws;
   }
 
+  /** Members of {@code node}'s cluster that are Up, as it sees them. */
+  public static long upMembers(PulseNode node) {
+    return java.util.stream.StreamSupport.stream(
+            org.apache.pekko.cluster.typed.Cluster.get(node.system()).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == org.apache.pekko.cluster.MemberStatus.up())
+        .count();
+  }
+
   public static String devToken(int port, String userId) {
     HttpResponse<String> r = post(port, "/api/dev/tokens", "{\"userId\":\"" + userId + "\"}");
     if (r.statusCode() != 200) throw new AssertionError("dev token: " + r.statusCode() + " " + r.body());

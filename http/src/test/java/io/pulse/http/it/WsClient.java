@@ -104,6 +104,12 @@ public final class WsClient implements AutoCloseable {
     return next(Duration.ofSeconds(10));
   }
 
+  /** The next frame if one has arrived, else null: for clients that type and read in one loop. */
+  public JsonNode tryNext() {
+    if (!skipped.isEmpty()) return skipped.poll();
+    return received.poll();
+  }
+
   /**
    * The first frame that matches. Frames passed over (e.g. a presence event that overtook a reply) are
    * kept, in order, for later calls.
