@@ -562,12 +562,12 @@ class TextOperationTest {
 
     /** What the document entity will do: rebase over what was committed since the base, check, apply. */
     private void commit(SimulatedEditor.Sent sent) {
-      assertThat(sent.baseVersion()).isBetween(0L, (long) history.size());
+      assertThat(DocumentRules.checkVersion(sent.baseVersion(), history.size())).isEmpty();
       TextOperation op = sent.op();
       for (int v = (int) sent.baseVersion(); v < history.size(); v++) {
         op = TextOperation.transform(history.get(v), op).incomingPrime();
       }
-      assertThat(op.baseLength()).as("seed %d", seed).isEqualTo(text.length());
+      assertThat(DocumentRules.checkOp(op, text.length())).as("seed %d", seed).isEmpty();
       text = op.apply(text);
       history.add(op);
       for (int i = 0; i < editors.size(); i++) {
