@@ -730,8 +730,13 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
     }
     CursorMoved cursor = new CursorMoved(c.user(), c.connectionId(), c.anchor(), c.head(), c.name(), c.colour(), c.baseVersion());
     // a cursor older than memory cannot be moved exactly: it is kept where it was, clamped to the text
-    long from = Math.max(c.baseVersion(), state.oldestBase());
-    for (TopicFanout.Entry e : state.recent()) if (e.seq() > from) cursor = (CursorMoved) cursorThrough(cursor, e.event());
+    if (c.baseVersion() >= state.oldestBase()) {
+      // positions of the text at the base version, or transformIndex throws and the entity restarts
+      int baseLength = state.opsAfter(c.baseVersion()).stream().findFirst().map(o -> o.op().baseLength()).orElse(state.text().length());
+      refusal = DocumentRules.cursor(c.anchor(), baseLength).or(() -> DocumentRules.cursor(c.head(), baseLength));
+      if (refusal.isPresent()) return Effect().reply(c.replyTo(), refused(refusal.get()));
+      for (TopicFanout.Entry e : state.recent()) if (e.seq() > c.baseVersion()) cursor = (CursorMoved) cursorThrough(cursor, e.event());
+    }
     int length = state.text().length();
     cursor = new CursorMoved(c.user(), c.connectionId(), clamp(cursor.anchor(), length), clamp(cursor.head(), length), c.name(), c.colour(), state.seq());
     fanout.tell(new TopicFanout.SetPresence(c.watcher(), c.connectionId(), cursor));
