@@ -841,8 +841,11 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
       }
     } else if (event instanceof Shared sh) {
       roles = roles.plus(sh.userId(), sh.role());
+      // a lock is an editor's: whoever may no longer edit may not hold one (nobody else can release it)
+      if (!sh.role().editsText()) locks = locks.stream().filter(l -> !l.holder().equals(sh.userId())).toList();
     } else if (event instanceof Unshared u) {
       roles = roles.minus(u.userId());
+      locks = locks.stream().filter(l -> !l.holder().equals(u.userId())).toList();
     } else if (event instanceof DocumentLocked l) {
       lockedBy = l.by();
     } else if (event instanceof DocumentUnlocked) {

@@ -676,6 +676,27 @@ class DocumentTest {
   }
 
   @Test
+  void aRangeLockEndsWithItsHoldersRightToEdit() {
+    team();
+    typed("alice", 0, "0123456789"); // 6
+    ok(lockRange("bob", 0, 3, 20_000).reply()); // 7
+    ok(lockRange("carol", 5, 8, 20_000).reply()); // 8
+    rejected(edit("alice", 8, del(0, 1, 10)), DocumentRules.LOCKED);
+
+    // nobody may release another's lock, so it goes with the holder's access...
+    var unshared = unshare("alice", "bob"); // 9
+    assertThat(unshared.state().rangeLocks()).extracting(RangeLock::holder).containsExactly("carol");
+    ok(edit("alice", 9, del(0, 1, 10)).reply()); // 10
+    // ...or with the holder's role as an editor
+    var downgraded = share("alice", "carol", DocRole.VIEWER); // 11
+    assertThat(downgraded.state().rangeLocks()).isEmpty();
+    ok(edit("alice", 11, del(4, 1, 9)).reply()); // 12
+    assertThat(ok(get("alice")).rangeLocks()).isEmpty();
+    assertThat(doc.restart().state().rangeLocks()).isEmpty();
+    assertThat(doc.getState().text()).isEqualTo("12346789");
+  }
+
+  @Test
   void aMovedRangeLockIsRecoveredAfterARestartAndStillEnforced() {
     team();
     typed("alice", 0, "0123456789"); // 6
