@@ -862,6 +862,7 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
       labels = next;
     } else if (event instanceof Deleted) {
       deleted = true;
+      locks = List.of(); // none left to expire, so nothing is written after the end
     }
     return new State(owner, title, deleted, roles, text, seq, lastChangeAt, lockedBy, locks, recent, acks, undo, redo, labels);
   }

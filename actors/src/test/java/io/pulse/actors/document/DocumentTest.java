@@ -395,6 +395,22 @@ class DocumentTest {
     assertThat(code(get("alice"))).isEqualTo(DocumentRules.NOT_FOUND);
   }
 
+  @Test
+  void nothingIsWrittenAfterTheDeletionNotEvenAnExpiringLock() {
+    team();
+    typed("alice", 0, "Hello"); // 6
+    RangeLock lock = ok(lockRange("bob", 0, 2, DocumentRules.MIN_LOCK_MILLIS).reply()); // 7
+    var deleted = delete("alice"); // 8
+    assertThat(deleted.state().rangeLocks()).isEmpty();
+    assertThat(doc.restart().state().rangeLocks()).isEmpty();
+
+    // past the lock's end, and a timer tick after it: the journal still ends with the deletion
+    long past = lock.expiresAt() + 100 - System.currentTimeMillis();
+    if (past > 0) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(past));
+    assertThat(doc.getState().seq()).isEqualTo(8);
+    assertThat(persisted()).hasSize(8).last().isInstanceOf(Document.Deleted.class);
+  }
+
   // ---- applying operations ----------------------------------------------------------------------------
 
   @Test
