@@ -731,8 +731,13 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
     }
     CursorMoved cursor = new CursorMoved(c.user(), c.connectionId(), c.anchor(), c.head(), c.name(), c.colour(), c.baseVersion());
     // a cursor older than memory cannot be moved exactly: it is kept where it was, clamped to the text
-    long from = Math.max(c.baseVersion(), state.oldestBase());
-    for (TopicFanout.Entry e : state.recent()) if (e.seq() > from) cursor = (CursorMoved) cursorThrough(cursor, e.event());
+    if (c.baseVersion() >= state.oldestBase()) {
+      // positions of the text at the base version, or transformIndex throws and the entity restarts
+      int baseLength = state.opsAfter(c.baseVersion()).stream().findFirst().map(o -> o.op().baseLength()).orElse(state.text().length());
+      refusal = DocumentRules.cursor(c.anchor(), baseLength).or(() -> DocumentRules.cursor(c.head(), baseLength));
+      if (refusal.isPresent()) return Effect().reply(c.replyTo(), refused(refusal.get()));
+      for (TopicFanout.Entry e : state.recent()) if (e.seq() > c.baseVersion()) cursor = (CursorMoved) cursorThrough(cursor, e.event());
+    }
     int length = state.text().length();
     cursor = new CursorMoved(c.user(), c.connectionId(), clamp(cursor.anchor(), length), clamp(cursor.head(), length), c.name(), c.colour(), state.seq());
     fanout.tell(new TopicFanout.SetPresence(c.watcher(), c.connectionId(), cursor));
@@ -837,8 +842,11 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
       }
     } else if (event instanceof Shared sh) {
       roles = roles.plus(sh.userId(), sh.role());
+      // a lock is an editor's: whoever may no longer edit may not hold one (nobody else can release it)
+      if (!sh.role().editsText()) locks = locks.stream().filter(l -> !l.holder().equals(sh.userId())).toList();
     } else if (event instanceof Unshared u) {
       roles = roles.minus(u.userId());
+      locks = locks.stream().filter(l -> !l.holder().equals(u.userId())).toList();
     } else if (event instanceof DocumentLocked l) {
       lockedBy = l.by();
     } else if (event instanceof DocumentUnlocked) {
@@ -855,6 +863,7 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
       labels = next;
     } else if (event instanceof Deleted) {
       deleted = true;
+      locks = List.of(); // none left to expire, so nothing is written after the end
     }
     return new State(owner, title, deleted, roles, text, seq, lastChangeAt, lockedBy, locks, recent, acks, undo, redo, labels);
   }
