@@ -117,8 +117,8 @@ class DocumentSerializationTest {
     Document.NamedVersion named = new Document.NamedVersion(3, "draft", "bob", 9L);
     roundTrip(
         List.of(
-            new Document.OpAck("d1", 7, "tab-1", 3, false),
-            new Document.OpAck("d1", 7, "tab-1", 3, true),
+            new Document.OpAck("d1", 7, "tab-1", 3, false, 12),
+            new Document.OpAck("d1", 7, "tab-1", 3, true, 12),
             named,
             new Document.Versions("d1", 9, List.of(named, new Document.NamedVersion(5, "final \uD83D\uDE00", "alice", 10L))),
             new Document.Versions("d1", 0, List.of()),
@@ -130,7 +130,7 @@ class DocumentSerializationTest {
             new Document.Summary("d1", "Notes", "alice", null, 9, 11L),
             new Document.Subscribed(9, "Hello", testKit.<TopicFanout.Command>createTestProbe().ref()),
             new Document.Subscribed(9, null, testKit.<TopicFanout.Command>createTestProbe().ref()),
-            StatusReply.success(new Document.OpAck("d1", 7, "tab-1", 3, false)),
+            StatusReply.success(new Document.OpAck("d1", 7, "tab-1", 3, false, 12)),
             StatusReply.success(LOCK),
             StatusReply.success(9L),
             StatusReply.success(Done.getInstance()),
@@ -177,11 +177,11 @@ class DocumentSerializationTest {
             "alice",
             List.of(LOCK, new RangeLock("carol", 0, 1, 5L)),
             List.of(new TopicFanout.Entry(5, events.get(4)), new TopicFanout.Entry(6, events.get(5))),
-            Map.of("tab-1", List.of(new Document.ClientAck(1, 4), new Document.ClientAck(2, 7))),
+            Map.of("tab-1", List.of(new Document.ClientAck(1, 4, 3), new Document.ClientAck(2, 7, 9))),
             Map.of("alice", List.of(4L), "bob", List.of()),
             Map.of("alice", List.of(7L)),
             List.of(new Document.NamedVersion(4, "v4", "bob", 9L)));
-    roundTrip(List.of(Document.State.EMPTY, live, stateOf(events, 20), stateOf(events, 5), written, new Document.ClientAck(3, 9)));
+    roundTrip(List.of(Document.State.EMPTY, live, stateOf(events, 20), stateOf(events, 5), written, new Document.ClientAck(3, 9, 2)));
   }
 
   /** As after recovery from a snapshot: the state read back (plain maps and lists) takes new events alike. */

@@ -418,7 +418,7 @@ class DocumentTest {
     created();
     var result = apply("alice", "tab-1", 1, 1, TextOperation.empty().insert("Hello"));
 
-    assertThat(ok(result.reply())).isEqualTo(new Document.OpAck(id, 2, "tab-1", 1, false));
+    assertThat(ok(result.reply())).isEqualTo(new Document.OpAck(id, 2, "tab-1", 1, false, 5));
     Document.OpApplied event = (Document.OpApplied) result.event();
     assertThat(event)
         .isEqualTo(new Document.OpApplied("alice", "tab-1", 1, TextOperation.empty().insert("Hello"), TextOperation.empty().delete(5), Document.EDIT, event.at()));
@@ -462,13 +462,13 @@ class DocumentTest {
 
     for (var again : List.of(apply("alice", "tab-1", 7, 1, hello), apply("alice", "tab-1", 7, 3, TextOperation.empty().retain(6).insert("?")))) {
       assertThat(again.hasNoEvents()).isTrue();
-      assertThat(ok(again.reply())).isEqualTo(new Document.OpAck(id, first.version(), "tab-1", 7, true));
+      assertThat(ok(again.reply())).isEqualTo(new Document.OpAck(id, first.version(), "tab-1", 7, true, 5));
     }
     assertThat(doc.getState().text()).isEqualTo("Hello!");
     assertThat(doc.getState().seq()).isEqualTo(3);
     // the same sequence number from another client is another op
     var other = apply("alice", "tab-2", 7, 3, TextOperation.empty().retain(6).insert("?"));
-    assertThat(ok(other.reply())).isEqualTo(new Document.OpAck(id, 4, "tab-2", 7, false));
+    assertThat(ok(other.reply())).isEqualTo(new Document.OpAck(id, 4, "tab-2", 7, false, 7));
     assertThat(other.state().text()).isEqualTo("Hello!?");
   }
 
@@ -775,7 +775,7 @@ class DocumentTest {
     var first = this.<Document.OpAck>run(r -> new Document.Undo("carol", "undo-tab", 1, r));
     var again = this.<Document.OpAck>run(r -> new Document.Undo("carol", "undo-tab", 1, r));
     assertThat(again.hasNoEvents()).isTrue();
-    assertThat(ok(again.reply())).isEqualTo(new Document.OpAck(id, ok(first.reply()).version(), "undo-tab", 1, true));
+    assertThat(ok(again.reply())).isEqualTo(new Document.OpAck(id, ok(first.reply()).version(), "undo-tab", 1, true, ok(first.reply()).length()));
     assertThat(doc.getState().text()).isEqualTo("one");
   }
 
@@ -906,7 +906,7 @@ class DocumentTest {
     // and it goes on as it would have
     var resend = apply("alice", "alice-tab", hello.clientSeq(), 5, TextOperation.empty().insert("Hello"));
     assertThat(resend.hasNoEvents()).isTrue();
-    assertThat(ok(resend.reply())).isEqualTo(new Document.OpAck(id, 6, "alice-tab", hello.clientSeq(), true));
+    assertThat(ok(resend.reply())).isEqualTo(new Document.OpAck(id, 6, "alice-tab", hello.clientSeq(), true, hello.length()));
     rejected(edit("bob", 15, ins(0, "x", 7)), DocumentRules.LOCKED);
     rejected(edit("alice", 15, del(0, 1, 7)), DocumentRules.LOCKED); // carol's range
     assertThat(redo("alice").state().text()).isEqualTo("Hello world!");
