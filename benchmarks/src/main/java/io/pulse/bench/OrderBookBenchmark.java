@@ -39,10 +39,16 @@ import java.util.Random;
  *   <li><b>crossing</b>: batches of 250 crossing orders, timed, each followed by an untimed refill back to size.
  * </ul>
  *
+ * <p>Each line also says how many collections fell inside its timed windows. With none there, the book's cost under
+ * G1 still includes its write barrier: a new resting order is young and the book it is linked into is old. How that
+ * cost splits between adds and cancels moves with G1's card refinement (the node's {@code jvm.options} defers it:
+ * pass them in {@code MAVEN_OPTS} to measure that way); the mix moves much less.
+ *
  * <pre>
  *   mvn -B -ntp -q -pl benchmarks -am -DskipTests install
  *   mvn -B -ntp -q -pl benchmarks exec:java -Dexec.mainClass=io.pulse.bench.OrderBookBenchmark
- *       [-Dbench.orders=5000 -Dbench.ops=1000000 -Dbench.warmup=5 -Dbench.iterations=10 -Dbench.seed=42]
+ *       [-Dbench.orders=5000 -Dbench.ops=1000000 -Dbench.warmup=5 -Dbench.iterations=10 -Dbench.seed=42
+ *        -Dbench.scripts=mix,add-cancel,crossing]
  * </pre>
  */
 public final class OrderBookBenchmark {
@@ -69,10 +75,11 @@ public final class OrderBookBenchmark {
 
     var rt = ManagementFactory.getRuntimeMXBean();
     System.out.printf(
-        "OrderBook benchmark: %s %s, %d cpus, heap max %d MB, GC %s%n",
+        "OrderBook benchmark: %s %s, %d cpus, heap max %d MB, GC %s, JVM options %s%n",
         rt.getVmName(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
-        ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).toList());
+        ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).toList(),
+        rt.getInputArguments().stream().filter(a -> a.startsWith("-X")).toList());
     System.out.printf(
         "starting book: %,d resting orders on %d bid + %d ask levels, spread %d ticks; %d users; seed %d%n",
         start.size(), start.levels(Side.BUY), start.levels(Side.SELL),
@@ -82,23 +89,32 @@ public final class OrderBookBenchmark {
     System.out.println("crossing script (the adds are the untimed refills): " + crossing.describe());
     System.out.printf("%d warm-up and %d measured iterations of each script, one thread%n%n", warmup, iterations);
 
-    Map<String, List<Double>> rates = new LinkedHashMap<>();
+    List<String> chosen = List.of(System.getProperty("bench.scripts", "mix,add-cancel,crossing").split(","));
+    List<Script> scripts = new ArrayList<>();
+    if (chosen.contains("mix")) scripts.add(mix);
+    if (chosen.contains("add-cancel")) scripts.add(addCancel);
+    if (chosen.contains("crossing")) scripts.add(crossing);
+
+    Map<String, List<Sample>> samples = new LinkedHashMap<>();
     for (int i = -warmup; i < iterations; i++) {
       boolean measured = i >= 0;
-      for (Script script : List.of(mix, addCancel, crossing)) {
-        Map<String, Double> r = script.run(start);
-        if (measured) r.forEach((bucket, rate) -> rates.computeIfAbsent(bucket, b -> new ArrayList<>()).add(rate));
+      for (Script script : scripts) {
+        Map<String, Sample> r = script.run(start);
+        if (measured) r.forEach((bucket, sample) -> samples.computeIfAbsent(bucket, b -> new ArrayList<>()).add(sample));
       }
     }
 
-    System.out.printf("%-16s %12s %12s %12s %10s%n", "ops/s", "median", "min", "max", "ns/op");
-    rates.forEach((bucket, list) -> {
-      double[] sorted = list.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    System.out.printf("%-16s %12s %12s %12s %8s   %s%n", "ops/s", "median", "min", "max", "ns/op", "per iteration: timed ms, young GCs in it (ms)");
+    samples.forEach((bucket, list) -> {
+      double[] sorted = list.stream().mapToDouble(Sample::opsPerSecond).sorted().toArray();
       double median = sorted.length % 2 == 1
           ? sorted[sorted.length / 2]
           : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-      System.out.printf("%-16s %,12.0f %,12.0f %,12.0f %10.0f%n",
-          bucket, median, sorted[0], sorted[sorted.length - 1], 1e9 / median);
+      double millis = list.stream().mapToLong(Sample::millis).average().orElse(0);
+      double gcs = list.stream().mapToLong(Sample::collections).average().orElse(0);
+      double gcMillis = list.stream().mapToLong(Sample::collectionMillis).average().orElse(0);
+      System.out.printf("%-16s %,12.0f %,12.0f %,12.0f %8.0f   %.0f ms, %.1f GCs (%.1f ms)%n",
+          bucket, median, sorted[0], sorted[sorted.length - 1], 1e9 / median, millis, gcs, gcMillis);
     });
     System.out.println("(checksum " + sink + ")");
   }
@@ -130,6 +146,7 @@ public final class OrderBookBenchmark {
     long trades;
     long selfTrades;
     int endSize;
+    int endLevels;
     long endTradeId;
 
     Script(String name) {
@@ -163,19 +180,22 @@ public final class OrderBookBenchmark {
     }
 
     String describe() {
-      return "%,d operations %s, %,d trades, %,d self-trade cancels, %,d resting at the end"
-          .formatted(size, counts, trades, selfTrades, endSize);
+      return "%,d operations %s, %,d trades, %,d self-trade cancels; at the end %,d resting on %d levels"
+          .formatted(size, counts, trades, selfTrades, endSize, endLevels);
     }
 
-    /** Replays the script on a copy of {@code start}; answers ops/s per bucket. */
-    Map<String, Double> run(OrderBook start) {
+    /** Replays the script on a copy of {@code start}; answers ops/s and the collections inside, per bucket. */
+    Map<String, Sample> run(OrderBook start) {
       OrderBook book = start.copy();
       System.gc();
-      Map<String, long[]> acc = new LinkedHashMap<>(); // bucket -> {nanos, ops}
+      Map<String, long[]> acc = new LinkedHashMap<>(); // bucket -> {nanos, ops, collections, collection ms}
       long check = 0;
       for (int s = 0; s < segmentRange.size(); s++) {
         int from = segmentRange.get(s)[0];
         int to = segmentRange.get(s)[1];
+        String bucket = segmentBucket.get(s);
+        long gcCount = bucket == null ? 0 : gcCount();
+        long gcMillis = bucket == null ? 0 : gcMillis();
         long t0 = System.nanoTime();
         for (int i = from; i < to; i++) {
           switch (kind[i]) {
@@ -185,21 +205,37 @@ public final class OrderBookBenchmark {
           }
         }
         long nanos = System.nanoTime() - t0;
-        String bucket = segmentBucket.get(s);
         if (bucket != null) {
-          long[] a = acc.computeIfAbsent(bucket, b -> new long[2]);
+          long[] a = acc.computeIfAbsent(bucket, b -> new long[4]);
           a[0] += nanos;
           a[1] += to - from;
+          a[2] += gcCount() - gcCount;
+          a[3] += gcMillis() - gcMillis;
         }
       }
       if (book.size() != endSize || book.nextTradeId() != endTradeId) {
         throw new IllegalStateException(name + ": the replay diverged from the generated script");
       }
       sink += check;
-      Map<String, Double> out = new LinkedHashMap<>();
-      acc.forEach((bucket, a) -> out.put(bucket, a[1] * 1e9 / a[0]));
+      Map<String, Sample> out = new LinkedHashMap<>();
+      acc.forEach((bucket, a) -> out.put(bucket, new Sample(a[1] * 1e9 / a[0], a[2], a[3], a[0] / 1_000_000)));
       return out;
     }
+  }
+
+  /** One bucket of one iteration: its rate, and the collections that ran inside its timed windows. */
+  private record Sample(double opsPerSecond, long collections, long collectionMillis, long millis) {}
+
+  private static long gcCount() {
+    long n = 0;
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) n += gc.getCollectionCount();
+    return n;
+  }
+
+  private static long gcMillis() {
+    long n = 0;
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) n += gc.getCollectionTime();
+    return n;
   }
 
   // ----------------------------------------------------------------------------------------------------- generator
@@ -280,6 +316,7 @@ public final class OrderBookBenchmark {
 
     private Script finish() {
       script.endSize = book.size();
+      script.endLevels = book.levels(Side.BUY) + book.levels(Side.SELL);
       script.endTradeId = book.nextTradeId();
       return script;
     }
