@@ -521,10 +521,11 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
   }
 
   private GroupCommit.Decision<Event, State> decideApply(State state, Apply c) {
+    // A resend is answered with its first ack even if a lock or a role change came since: it was applied.
+    Optional<GroupCommit.Decision<Event, State>> first = resent(state, c.clientId(), c.clientSeq(), c.replyTo());
+    if (first.isPresent() && state.created()) return first.get();
     Optional<DocumentRules.Refusal> refusal = editable(state, c.user()).or(() -> DocumentRules.checkOpShape(c.op()));
     if (refusal.isPresent()) return reject(c.replyTo(), refusal.get());
-    Optional<GroupCommit.Decision<Event, State>> first = resent(state, c.clientId(), c.clientSeq(), c.replyTo());
-    if (first.isPresent()) return first.get();
     refusal = DocumentRules.checkVersion(c.baseVersion(), state.seq(), state.oldestBase());
     if (refusal.isPresent()) return reject(c.replyTo(), refusal.get());
     TextOperation op = c.op();

@@ -23,19 +23,19 @@ final class DocumentCodec {
 
   static ClientFrame parse(String type, JsonNode root, String ref) throws ProtocolError.Invalid {
     return switch (type) {
-      case "doc.create" -> new ClientFrame.DocCreate(ref, requiredText(root, "title"));
-      case "doc.list" -> new ClientFrame.DocList(ref);
-      case "doc.get" -> new ClientFrame.DocGet(ref, documentId(root));
+      case "doc.create" -> new DocFrame.DocCreate(ref, requiredText(root, "title"));
+      case "doc.list" -> new DocFrame.DocList(ref);
+      case "doc.get" -> new DocFrame.DocGet(ref, documentId(root));
       case "doc.op" ->
-          new ClientFrame.DocOp(ref, documentId(root), clientId(root), requiredSeq(root, "clientSeq"), requiredSeq(root, "version"), op(root));
-      case "doc.undo" -> new ClientFrame.DocUndo(ref, documentId(root), clientId(root), requiredSeq(root, "clientSeq"), false);
-      case "doc.redo" -> new ClientFrame.DocUndo(ref, documentId(root), clientId(root), requiredSeq(root, "clientSeq"), true);
+          new DocFrame.DocOp(ref, documentId(root), clientId(root), requiredSeq(root, "clientSeq"), requiredSeq(root, "version"), op(root));
+      case "doc.undo" -> new DocFrame.DocUndo(ref, documentId(root), clientId(root), requiredSeq(root, "clientSeq"), false);
+      case "doc.redo" -> new DocFrame.DocUndo(ref, documentId(root), clientId(root), requiredSeq(root, "clientSeq"), true);
       case "doc.restore" ->
-          new ClientFrame.DocRestore(ref, documentId(root), requiredSeq(root, "version"), clientId(root), requiredSeq(root, "clientSeq"));
+          new DocFrame.DocRestore(ref, documentId(root), requiredSeq(root, "version"), clientId(root), requiredSeq(root, "clientSeq"));
       case "doc.cursor" -> {
         int anchor = index(root, "anchor");
         JsonNode head = root.get("head");
-        yield new ClientFrame.DocCursor(
+        yield new DocFrame.DocCursor(
             ref,
             documentId(root),
             requiredSeq(root, "version"),
@@ -44,17 +44,17 @@ final class DocumentCodec {
             bounded(optionalText(root, "name"), "name", 64),
             bounded(optionalText(root, "colour"), "colour", 32));
       }
-      case "doc.share" -> new ClientFrame.DocShare(ref, documentId(root), FrameCodec.userId(root), requiredText(root, "role"));
-      case "doc.unshare" -> new ClientFrame.DocUnshare(ref, documentId(root), FrameCodec.userId(root));
-      case "doc.lock" -> new ClientFrame.DocLock(ref, documentId(root), true);
-      case "doc.unlock" -> new ClientFrame.DocLock(ref, documentId(root), false);
+      case "doc.share" -> new DocFrame.DocShare(ref, documentId(root), FrameCodec.userId(root), requiredText(root, "role"));
+      case "doc.unshare" -> new DocFrame.DocUnshare(ref, documentId(root), FrameCodec.userId(root));
+      case "doc.lock" -> new DocFrame.DocLock(ref, documentId(root), true);
+      case "doc.unlock" -> new DocFrame.DocLock(ref, documentId(root), false);
       case "doc.lockRange" ->
-          new ClientFrame.DocLockRange(ref, documentId(root), index(root, "start"), index(root, "end"), requiredSeq(root, "durationMs"));
-      case "doc.unlockRange" -> new ClientFrame.DocUnlockRange(ref, documentId(root));
-      case "doc.label" -> new ClientFrame.DocLabel(ref, documentId(root), requiredSeq(root, "version"), requiredText(root, "label"));
-      case "doc.versions" -> new ClientFrame.DocVersions(ref, documentId(root));
-      case "doc.at" -> new ClientFrame.DocTextAt(ref, documentId(root), requiredSeq(root, "version"));
-      case "doc.delete" -> new ClientFrame.DocDelete(ref, documentId(root));
+          new DocFrame.DocLockRange(ref, documentId(root), index(root, "start"), index(root, "end"), requiredSeq(root, "durationMs"));
+      case "doc.unlockRange" -> new DocFrame.DocUnlockRange(ref, documentId(root));
+      case "doc.label" -> new DocFrame.DocLabel(ref, documentId(root), requiredSeq(root, "version"), requiredText(root, "label"));
+      case "doc.versions" -> new DocFrame.DocVersions(ref, documentId(root));
+      case "doc.at" -> new DocFrame.DocTextAt(ref, documentId(root), requiredSeq(root, "version"));
+      case "doc.delete" -> new DocFrame.DocDelete(ref, documentId(root));
       default -> throw new ProtocolError.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type + "'");
     };
   }

@@ -39,36 +39,36 @@ final class DocumentRequests {
     return onCompletingThread(doc(id).askWithStatus(command::apply, timeout));
   }
 
-  CompletionStage<Outbound> answer(ConnectionStage.Caller caller, ClientFrame.DocFrame frame) {
+  CompletionStage<Outbound> answer(ConnectionStage.Caller caller, DocFrame frame) {
     String me = caller.user().userId();
     String ref = frame.ref();
-    if (frame instanceof ClientFrame.DocCreate c) {
+    if (frame instanceof DocFrame.DocCreate c) {
       String id = "doc-" + UUID.randomUUID().toString().replace("-", "");
       return this.<Document.View>ask(id, r -> new Document.Create(me, c.title(), r)).thenApply(v -> reply(ref, DocumentCodec.view(v)));
     }
-    if (frame instanceof ClientFrame.DocList) return list(me).thenApply(list -> reply(ref, Map.of("documents", list)));
+    if (frame instanceof DocFrame.DocList) return list(me).thenApply(list -> reply(ref, Map.of("documents", list)));
     String id = frame.documentId();
-    if (frame instanceof ClientFrame.DocGet) {
+    if (frame instanceof DocFrame.DocGet) {
       return this.<Document.View>ask(id, r -> new Document.Get(me, r)).thenApply(v -> reply(ref, DocumentCodec.view(v)));
     }
-    if (frame instanceof ClientFrame.DocOp o) {
+    if (frame instanceof DocFrame.DocOp o) {
       return this.<Document.OpAck>ask(id, r -> new Document.Apply(me, o.clientId(), o.clientSeq(), o.version(), o.op(), r)).thenApply(a -> reply(ref, a));
     }
-    if (frame instanceof ClientFrame.DocUndo u) {
+    if (frame instanceof DocFrame.DocUndo u) {
       return this.<Document.OpAck>ask(
               id, r -> u.redo() ? new Document.Redo(me, u.clientId(), u.clientSeq(), r) : new Document.Undo(me, u.clientId(), u.clientSeq(), r))
           .thenApply(a -> reply(ref, a));
     }
-    if (frame instanceof ClientFrame.DocRestore rs) {
+    if (frame instanceof DocFrame.DocRestore rs) {
       return this.<Document.OpAck>ask(id, r -> new Document.Restore(me, rs.version(), rs.clientId(), rs.clientSeq(), r)).thenApply(a -> reply(ref, a));
     }
-    if (frame instanceof ClientFrame.DocCursor c) {
+    if (frame instanceof DocFrame.DocCursor c) {
       return this.<Done>ask(
               id,
               r -> new Document.MoveCursor(me, caller.connectionId(), c.version(), c.anchor(), c.head(), c.name(), c.colour(), DocumentTopics.pushes(caller.self()), r))
           .thenApply(d -> reply(ref, Map.of("documentId", id)));
     }
-    if (frame instanceof ClientFrame.DocShare s) {
+    if (frame instanceof DocFrame.DocShare s) {
       DocRole role;
       try {
         role = DocRole.valueOf(s.role().toUpperCase(Locale.ROOT));
@@ -77,20 +77,20 @@ final class DocumentRequests {
       }
       return this.<Long>ask(id, r -> new Document.Share(me, s.userId(), role, r)).thenApply(seq -> versioned(ref, id, seq));
     }
-    if (frame instanceof ClientFrame.DocUnshare u) return this.<Long>ask(id, r -> new Document.Unshare(me, u.userId(), r)).thenApply(seq -> versioned(ref, id, seq));
-    if (frame instanceof ClientFrame.DocLock l) {
+    if (frame instanceof DocFrame.DocUnshare u) return this.<Long>ask(id, r -> new Document.Unshare(me, u.userId(), r)).thenApply(seq -> versioned(ref, id, seq));
+    if (frame instanceof DocFrame.DocLock l) {
       return this.<Long>ask(id, r -> l.lock() ? new Document.Lock(me, r) : new Document.Unlock(me, r)).thenApply(seq -> versioned(ref, id, seq));
     }
-    if (frame instanceof ClientFrame.DocLockRange l) {
+    if (frame instanceof DocFrame.DocLockRange l) {
       return this.<RangeLock>ask(id, r -> new Document.LockRange(me, l.start(), l.end(), l.durationMs(), r)).thenApply(lock -> reply(ref, DocumentCodec.lock(lock)));
     }
-    if (frame instanceof ClientFrame.DocUnlockRange) return this.<Long>ask(id, r -> new Document.UnlockRange(me, r)).thenApply(seq -> versioned(ref, id, seq));
-    if (frame instanceof ClientFrame.DocLabel l) {
+    if (frame instanceof DocFrame.DocUnlockRange) return this.<Long>ask(id, r -> new Document.UnlockRange(me, r)).thenApply(seq -> versioned(ref, id, seq));
+    if (frame instanceof DocFrame.DocLabel l) {
       return this.<Long>ask(id, r -> new Document.Label(me, l.version(), l.label(), r)).thenApply(seq -> versioned(ref, id, seq));
     }
-    if (frame instanceof ClientFrame.DocVersions) return this.<Document.Versions>ask(id, r -> new Document.GetVersions(me, r)).thenApply(v -> reply(ref, v));
-    if (frame instanceof ClientFrame.DocTextAt t) return this.<Document.TextAt>ask(id, r -> new Document.GetTextAt(me, t.version(), r)).thenApply(v -> reply(ref, v));
-    if (frame instanceof ClientFrame.DocDelete) return this.<Long>ask(id, r -> new Document.Delete(me, r)).thenApply(seq -> versioned(ref, id, seq));
+    if (frame instanceof DocFrame.DocVersions) return this.<Document.Versions>ask(id, r -> new Document.GetVersions(me, r)).thenApply(v -> reply(ref, v));
+    if (frame instanceof DocFrame.DocTextAt t) return this.<Document.TextAt>ask(id, r -> new Document.GetTextAt(me, t.version(), r)).thenApply(v -> reply(ref, v));
+    if (frame instanceof DocFrame.DocDelete) return this.<Long>ask(id, r -> new Document.Delete(me, r)).thenApply(seq -> versioned(ref, id, seq));
     throw new IllegalStateException("unhandled frame " + frame);
   }
 

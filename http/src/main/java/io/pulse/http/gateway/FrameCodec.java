@@ -12,6 +12,15 @@ public final class FrameCodec {
 
   private FrameCodec() {}
 
+  /** Parses the frames of one use case, given their type, the whole frame and its ref. */
+  @FunctionalInterface
+  interface UseCaseParser {
+    ClientFrame parse(String type, JsonNode root, String ref) throws ProtocolError.Invalid;
+  }
+
+  /** Each use case beyond chat, by the prefix of its frame types: its own codec parses them. */
+  private static final Map<String, UseCaseParser> USE_CASES = Map.of(DocumentCodec.PREFIX, DocumentCodec::parse);
+
   /** A parsed frame, or the error to answer it with (echoing its ref when one could be read). */
   public sealed interface Parsed {}
 
@@ -74,7 +83,9 @@ public final class FrameCodec {
             }
             case "inbox.get" -> new ClientFrame.InboxGet(ref);
             default -> {
-              if (type.startsWith(DocumentCodec.PREFIX)) yield DocumentCodec.parse(type, root, ref);
+              int dot = type.indexOf('.');
+              UseCaseParser useCase = dot > 0 ? USE_CASES.get(type.substring(0, dot + 1)) : null;
+              if (useCase != null) yield useCase.parse(type, root, ref);
               throw new ProtocolError.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + type + "'");
             }
           };

@@ -7,6 +7,9 @@ public record Topic(String kind, String id) {
   public static final String USER = "user";
   public static final String CONVERSATION = "conv";
   public static final String DOCUMENT = io.pulse.actors.document.Document.TOPIC_KIND;
+
+  /** Kinds whose id is an entity id ({@link ConversationIds}' alphabet): one entry per use case. */
+  private static final java.util.Set<String> ENTITY_KINDS = java.util.Set.of(CONVERSATION, DOCUMENT);
   /** The connection's own user's inbox: pushed to every connection without a subscription, never parsed. */
   public static final String INBOX = "inbox";
 
@@ -17,7 +20,7 @@ public record Topic(String kind, String id) {
     String id = name.substring(colon + 1);
     if (USER.equals(kind)) {
       if (!UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid user id in topic");
-    } else if (CONVERSATION.equals(kind) || DOCUMENT.equals(kind)) {
+    } else if (ENTITY_KINDS.contains(kind)) {
       if (!ConversationIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid " + kind + " id in topic");
     } else {
       throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "unknown topic kind '" + kind + "'");

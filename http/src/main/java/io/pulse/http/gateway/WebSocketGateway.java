@@ -85,7 +85,7 @@ public final class WebSocketGateway {
   private final class EntityRequests implements ConnectionStage.Requests {
     @Override
     public CompletionStage<Outbound> answer(ConnectionStage.Caller caller, ClientFrame frame) {
-      if (frame instanceof ClientFrame.DocFrame doc) return documents.answer(caller, doc);
+      if (frame instanceof DocFrame doc) return documents.answer(caller, doc);
       return dispatch(caller.user(), frame);
     }
 
