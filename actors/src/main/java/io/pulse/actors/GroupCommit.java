@@ -60,6 +60,27 @@ public final class GroupCommit {
 
     /** After the write is durable, for each event with the state right after it: live delivery and the like. */
     void published(S stateAfter, E event);
+
+    /** A writer of three functions, usually the entity's own methods. */
+    static <C, E, S> Writer<C, E, S> of(
+        BiFunction<S, C, Decision<E, S>> decide, BiFunction<S, E, S> apply, java.util.function.BiConsumer<S, E> published) {
+      return new Writer<>() {
+        @Override
+        public Decision<E, S> decide(S state, C command) {
+          return decide.apply(state, command);
+        }
+
+        @Override
+        public S apply(S state, E event) {
+          return apply.apply(state, event);
+        }
+
+        @Override
+        public void published(S stateAfter, E event) {
+          published.accept(stateAfter, event);
+        }
+      };
+    }
   }
 
   /**

@@ -433,23 +433,7 @@ public final class Conversation
     return GroupCommit.write(Effect(), state, commands, writer, front);
   }
 
-  private final GroupCommit.Writer<Command, Event, State> writer =
-      new GroupCommit.Writer<>() {
-        @Override
-        public GroupCommit.Decision<Event, State> decide(State state, Command command) {
-          return Conversation.this.decide(state, command);
-        }
-
-        @Override
-        public State apply(State state, Event event) {
-          return Conversation.apply(state, event);
-        }
-
-        @Override
-        public void published(State stateAfter, Event event) {
-          Conversation.this.published(stateAfter, event);
-        }
-      };
+  private final GroupCommit.Writer<Command, Event, State> writer = GroupCommit.Writer.of(this::decide, Conversation::apply, this::published);
 
   private GroupCommit.Decision<Event, State> decideCreate(State state, Create cmd) {
     if (state.created()) {

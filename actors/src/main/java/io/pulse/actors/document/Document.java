@@ -459,23 +459,11 @@ public final class Document extends EventSourcedBehaviorWithEnforcedReplies<Docu
     return GroupCommit.write(Effect(), state, commands, writer, front);
   }
 
-  private final GroupCommit.Writer<Command, Event, State> writer =
-      new GroupCommit.Writer<>() {
-        @Override
-        public GroupCommit.Decision<Event, State> decide(State state, Command command) {
-          return Document.this.decide(state, command);
-        }
+  private final GroupCommit.Writer<Command, Event, State> writer = GroupCommit.Writer.of(this::decide, this::applied, this::published);
 
-        @Override
-        public State apply(State state, Event event) {
-          return Document.apply(state, event, settings.recentEvents());
-        }
-
-        @Override
-        public void published(State stateAfter, Event event) {
-          Document.this.published(stateAfter, event);
-        }
-      };
+  private State applied(State state, Event event) {
+    return apply(state, event, settings.recentEvents());
+  }
 
   private static <T> GroupCommit.Decision<Event, State> reject(ActorRef<StatusReply<T>> replyTo, DocumentRules.Refusal r) {
     return GroupCommit.Decision.reject(replyTo, r.code(), r.reason());

@@ -58,25 +58,6 @@ class DocumentClusterIT {
     throw new AssertionError("no node hosts " + documentId);
   }
 
-  /**
-   * Appends {@code s} at the end, based on the version and length of the previous ack; retried with the
-   * same client seq while the document moves (a resend is stored once).
-   */
-  private static JsonNode appendUntilAcked(WsClient ws, String doc, long clientSeq, long version, int length, String s) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    String retain = length == 0 ? "" : length + ",";
-    while (true) {
-      JsonNode r =
-          ws.call(
-              "{\"type\":\"doc.op\",\"documentId\":\"" + doc + "\",\"clientId\":\"writer\",\"clientSeq\":" + clientSeq + ",\"version\":" + version
-                  + ",\"op\":[" + retain + "\"" + s + "\"]}",
-              WAIT);
-      if ("reply".equals(r.get("type").asText())) return r.get("data");
-      assertThat(r.get("code").asText()).as("op during the move: %s", r).isEqualTo("unavailable");
-      if (System.nanoTime() > deadline) throw new AssertionError("op was never acknowledged");
-    }
-  }
-
   @Test
   void noAcknowledgedOpIsLostWhenTheNodeHostingTheDocumentStops() throws Exception {
     String alice = TestNodes.uniqueUser("alice");
@@ -86,27 +67,14 @@ class DocumentClusterIT {
     }
     PulseNode host = host(doc);
     PulseNode other = nodes.stream().filter(n -> n != host).findFirst().orElseThrow();
-    StringBuilder expected = new StringBuilder();
     try (WsClient w = TestNodes.connect(other.httpPort(), alice)) {
-      long version = 1;
-      int length = 0;
-      long seq = 0;
-      for (int i = 0; i < 10; i++) {
-        JsonNode ack = appendUntilAcked(w, doc, ++seq, version, length, "a" + i);
-        expected.append("a").append(i);
-        version = ack.get("version").asLong();
-        length = ack.get("length").asInt();
-      }
+      DocAppender writer = new DocAppender(w, doc, "writer", 1, WAIT);
+      for (int i = 0; i < 10; i++) writer.append("a" + i);
       host.close();
       nodes.remove(host);
-      for (int i = 0; i < 10; i++) {
-        JsonNode ack = appendUntilAcked(w, doc, ++seq, version, length, "b" + i);
-        expected.append("b").append(i);
-        version = ack.get("version").asLong();
-        length = ack.get("length").asInt();
-      }
+      for (int i = 0; i < 10; i++) writer.append("b" + i);
       JsonNode view = w.ok("{\"type\":\"doc.get\",\"documentId\":\"" + doc + "\"}", WAIT);
-      assertThat(view.get("text").asText()).isEqualTo(expected.toString());
+      assertThat(view.get("text").asText()).isEqualTo(writer.expected());
       assertThat(view.get("version").asLong()).isEqualTo(21); // created + 20 ops: every resend was stored once
     }
   }

@@ -44,22 +44,6 @@ class DocumentKillIT {
     seed.close();
   }
 
-  private static JsonNode appendUntilAcked(WsClient ws, String doc, long clientSeq, long version, int length, String s) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    String retain = length == 0 ? "" : length + ",";
-    while (true) {
-      JsonNode r =
-          ws.call(
-              "{\"type\":\"doc.op\",\"documentId\":\"" + doc + "\",\"clientId\":\"writer\",\"clientSeq\":" + clientSeq + ",\"version\":" + version
-                  + ",\"op\":[" + retain + "\"" + s + "\"]}",
-              WAIT);
-      if ("reply".equals(r.get("type").asText())) return r.get("data");
-      // while the host is unreachable and then while the shard restarts: not applied, or applied once (the seq dedupes)
-      assertThat(r.get("code").asText()).as("op during the failover: %s", r).isEqualTo("unavailable");
-      if (System.nanoTime() > deadline) throw new AssertionError("op was never acknowledged");
-    }
-  }
-
   @Test
   void noAcknowledgedOpIsLostWhenTheHostingNodeIsKilled() throws Exception {
     String alice = TestNodes.uniqueUser("alice");
@@ -74,25 +58,12 @@ class DocumentKillIT {
       }
       assertThat(host).as("a document on a forked node").isNotNull();
 
-      StringBuilder expected = new StringBuilder();
-      long version = 1;
-      int length = 0;
-      long seq = 0;
-      for (int i = 0; i < 10; i++) {
-        JsonNode ack = appendUntilAcked(w, doc, ++seq, version, length, "a" + i);
-        expected.append("a").append(i);
-        version = ack.get("version").asLong();
-        length = ack.get("length").asInt();
-      }
+      DocAppender writer = new DocAppender(w, doc, "writer", 1, WAIT);
+      for (int i = 0; i < 10; i++) writer.append("a" + i);
       host.kill();
-      for (int i = 0; i < 10; i++) {
-        JsonNode ack = appendUntilAcked(w, doc, ++seq, version, length, "b" + i);
-        expected.append("b").append(i);
-        version = ack.get("version").asLong();
-        length = ack.get("length").asInt();
-      }
+      for (int i = 0; i < 10; i++) writer.append("b" + i);
       JsonNode view = w.ok("{\"type\":\"doc.get\",\"documentId\":\"" + doc + "\"}", WAIT);
-      assertThat(view.get("text").asText()).isEqualTo(expected.toString());
+      assertThat(view.get("text").asText()).isEqualTo(writer.expected());
       assertThat(view.get("version").asLong()).isEqualTo(21);
     }
   }
