@@ -13,7 +13,8 @@ public record PulseSettings(
     GatewaySettings gateway,
     PresenceSettings presence,
     ChatSettings chat,
-    DocumentSettings documents) {
+    DocumentSettings documents,
+    DriverSettings drivers) {
 
   public static PulseSettings from(Config root) {
     Config c = root.getConfig("pulse");
@@ -25,7 +26,63 @@ public record PulseSettings(
         GatewaySettings.from(c.getConfig("gateway")),
         PresenceSettings.from(c.getConfig("presence")),
         ChatSettings.from(c.getConfig("chat")),
-        DocumentSettings.from(c.getConfig("documents")));
+        DocumentSettings.from(c.getConfig("documents")),
+        DriverSettings.from(c.getConfig("drivers")));
+  }
+
+  /** Drivers, the geo index and trips (pulse.drivers). */
+  public record DriverSettings(
+      int h3Resolution,
+      double maxSpeedMps,
+      double jitterMeters,
+      Duration maxClockSkew,
+      Duration persistEvery,
+      Duration offlineAfter,
+      int snapshotEvery,
+      Duration cellEntryTtl,
+      Duration cellSweepEvery,
+      Duration cellIdleAfter,
+      double nearbyMaxRadiusMeters,
+      int nearbyMaxLimit,
+      int maxRegionCells,
+      Duration nearbyTimeout,
+      double offerRadiusMeters,
+      int offerCandidates,
+      Duration offerTimeout,
+      Duration assignTimeout,
+      int trackBatch,
+      double etaFloorSpeedMps,
+      Duration etaThreshold,
+      int etaFixes,
+      int tripRecentEvents,
+      int tripSnapshotEvery) {
+    static DriverSettings from(Config c) {
+      return new DriverSettings(
+          c.getInt("h3-resolution"),
+          c.getDouble("max-speed-mps"),
+          c.getDouble("jitter-meters"),
+          c.getDuration("max-clock-skew"),
+          c.getDuration("persist-every"),
+          c.getDuration("offline-after"),
+          c.getInt("snapshot-every"),
+          c.getDuration("cells.entry-ttl"),
+          c.getDuration("cells.sweep-every"),
+          c.getDuration("cells.idle-after"),
+          c.getDouble("nearby.max-radius-meters"),
+          c.getInt("nearby.max-limit"),
+          c.getInt("nearby.max-region-cells"),
+          c.getDuration("nearby.timeout"),
+          c.getDouble("trips.offer-radius-meters"),
+          c.getInt("trips.offer-candidates"),
+          c.getDuration("trips.offer-timeout"),
+          c.getDuration("trips.assign-timeout"),
+          c.getInt("trips.track-batch"),
+          c.getDouble("trips.eta-floor-speed-mps"),
+          c.getDuration("trips.eta-threshold"),
+          c.getInt("trips.eta-fixes"),
+          c.getInt("trips.recent-events"),
+          c.getInt("trips.snapshot-every"));
+    }
   }
 
   /** Limits of collaborative documents (pulse.documents). */

@@ -17,6 +17,10 @@ class PulseSettingsTest {
     assertThat(s.auth().devTokens().enabled()).isTrue();
     assertThat(s.gateway().maxFrameBytes()).isEqualTo(64 * 1024);
     assertThat(s.presence().ttl()).hasSeconds(60);
+    assertThat(s.drivers().h3Resolution()).isEqualTo(8);
+    assertThat(s.drivers().persistEvery()).hasSeconds(30);
+    assertThat(s.drivers().offerTimeout()).hasSeconds(15);
+    assertThat(s.drivers().nearbyMaxRadiusMeters()).isEqualTo(5000);
   }
 
   @Test

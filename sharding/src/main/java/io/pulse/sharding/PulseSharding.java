@@ -4,11 +4,19 @@ import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.Inbox;
 import io.pulse.actors.chat.JournalHistory;
 import io.pulse.actors.document.Document;
+import io.pulse.actors.driver.Cell;
+import io.pulse.actors.driver.Driver;
+import io.pulse.actors.driver.FixRules;
+import io.pulse.actors.driver.GeoCells;
+import io.pulse.actors.driver.NearbySearch;
+import io.pulse.actors.driver.NearestMerge;
+import io.pulse.actors.driver.Trip;
 import io.pulse.actors.topic.JournalEvents;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * Registers every entity type with Cluster Sharding on this node. Each node of the cluster runs this
@@ -35,5 +43,45 @@ public final class PulseSharding {
         system,
         new Document.Settings(docs.recentEvents(), docs.maxTextLength(), docs.maxRangeLock(), docs.snapshotEvery()),
         new JournalEvents(system, READ_JOURNAL));
+    initDrivers(system, settings.drivers());
+  }
+
+  /** Cells, drivers and trips; answers the node's nearby search, which the gateway uses too. */
+  public static NearbySearch initDrivers(ActorSystem<?> system, PulseSettings.DriverSettings d) {
+    GeoCells geo = new GeoCells(d.h3Resolution());
+    JournalEvents history = new JournalEvents(system, READ_JOURNAL);
+    Cell.init(system, new Cell.Settings(d.cellEntryTtl(), d.cellSweepEvery(), d.cellIdleAfter()), geo);
+    Driver.init(
+        system,
+        new Driver.Settings(
+            new FixRules.Limits(d.maxSpeedMps(), d.jitterMeters(), d.maxClockSkew().toMillis()), d.persistEvery(), d.offlineAfter(), d.snapshotEvery()),
+        geo,
+        history);
+    ClusterSharding sharding = ClusterSharding.get(system);
+    NearbySearch search =
+        new NearbySearch(
+            geo,
+            id -> sharding.entityRefFor(Cell.ENTITY_TYPE_KEY, id),
+            system.scheduler(),
+            new NearbySearch.Limits(d.nearbyMaxRadiusMeters(), d.nearbyMaxLimit(), d.maxRegionCells(), d.nearbyTimeout()));
+    Trip.Candidates candidates =
+        pickup ->
+            search
+                .search(pickup.lat(), pickup.lng(), d.offerRadiusMeters(), d.offerCandidates())
+                .thenApply(r -> r.isSuccess() ? r.getValue().drivers().stream().map(NearestMerge.Match::driverId).toList() : java.util.List.<String>of());
+    Trip.init(
+        system,
+        new Trip.Settings(
+            d.offerTimeout(),
+            d.assignTimeout(),
+            d.trackBatch(),
+            d.etaFloorSpeedMps(),
+            d.etaThreshold(),
+            d.etaFixes(),
+            d.tripRecentEvents(),
+            d.tripSnapshotEvery()),
+        history,
+        candidates);
+    return search;
   }
 }

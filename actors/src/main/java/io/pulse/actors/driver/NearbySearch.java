@@ -1,0 +1,125 @@
+package io.pulse.actors.driver;
+
+import io.pulse.actors.Rejection;
+import io.pulse.actors.topic.TopicPush;
+import io.pulse.persistence.CborSerializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * "The K nearest available drivers within R metres of a point": asks every cell that covers the circle
+ * ({@link GeoCells#cellsCovering}) in parallel for its own K nearest within R, then merges them by true
+ * distance ({@link NearestMerge}); the global K nearest are among the union of each cell's K nearest.
+ * A cell that does not answer in time is left out and counted in {@link Result#cellsUnanswered}, so a
+ * slow node degrades an answer instead of failing it. Also starts and ends region watches on the cells
+ * a region touches. Plain class, thread-safe: one per node.
+ */
+public final class NearbySearch {
+  public static final String INVALID_RADIUS = "invalid_radius";
+  public static final String INVALID_LIMIT = "invalid_limit";
+  public static final String INVALID_REGION = "invalid_region";
+
+  /** @param maxCells most cells a region given as a set of cells may name */
+  public record Limits(double maxRadiusMeters, int maxLimit, int maxCells, Duration timeout) {}
+
+  /** Nearest first. */
+  public record Result(List<NearestMerge.Match> drivers, int cellsAsked, int cellsUnanswered) implements CborSerializable {}
+
+  private final GeoCells geo;
+  private final Function<String, RecipientRef<Cell.Command>> cells;
+  private final Scheduler scheduler;
+  private final Limits limits;
+
+  public NearbySearch(GeoCells geo, Function<String, RecipientRef<Cell.Command>> cells, Scheduler scheduler, Limits limits) {
+    this.geo = geo;
+    this.cells = cells;
+    this.scheduler = scheduler;
+    this.limits = limits;
+  }
+
+  public Optional<Rejection> validate(double lat, double lng, double radiusMeters, int limit) {
+    return FixRules.position(lat, lng).or(() -> radius(radiusMeters)).or(() -> {
+      if (limit <= 0 || limit > limits.maxLimit()) return Optional.of(new Rejection(INVALID_LIMIT, "limit must be 1.." + limits.maxLimit()));
+      return Optional.empty();
+    });
+  }
+
+  private Optional<Rejection> radius(double radiusMeters) {
+    if (!(radiusMeters > 0) || radiusMeters > limits.maxRadiusMeters()) {
+      return Optional.of(new Rejection(INVALID_RADIUS, "radius must be above 0 and at most " + (long) limits.maxRadiusMeters() + " m"));
+    }
+    return Optional.empty();
+  }
+
+  public CompletionStage<StatusReply<Result>> search(double lat, double lng, double radiusMeters, int limit) {
+    Optional<Rejection> refusal = validate(lat, lng, radiusMeters, limit);
+    if (refusal.isPresent()) return CompletableFuture.completedFuture(Rejection.reply(refusal.get().code(), refusal.get().message()));
+    List<Long> covering = geo.cellsCovering(lat, lng, radiusMeters);
+    List<CompletableFuture<List<Candidate>>> answers = new ArrayList<>(covering.size());
+    AtomicInteger unanswered = new AtomicInteger();
+    for (long cell : covering) {
+      CompletionStage<StatusReply<Cell.Candidates>> asked =
+          AskPattern.ask(cells.apply(GeoCells.address(cell)), r -> new Cell.Nearby(lat, lng, radiusMeters, limit, r), limits.timeout(), scheduler);
+      answers.add(
+          asked
+              .handle((reply, failure) -> {
+                if (failure != null || !reply.isSuccess()) {
+                  unanswered.incrementAndGet();
+                  return List.<Candidate>of();
+                }
+                return reply.getValue().drivers();
+              })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(done -> {
+          List<List<Candidate>> perCell = new ArrayList<>(answers.size());
+          for (CompletableFuture<List<Candidate>> a : answers) perCell.add(a.join());
+          return StatusReply.success(new Result(NearestMerge.merge(lat, lng, radiusMeters, limit, perCell), covering.size(), unanswered.get()));
+        });
+  }
+
+  /** The cells a region touches, or the refusal of a region that is not valid. */
+  public StatusReply<List<String>> cellsOf(Region region) {
+    if (region.isCircle()) {
+      Optional<Rejection> refusal = FixRules.position(region.lat(), region.lng()).or(() -> radius(region.radiusMeters()));
+      if (refusal.isPresent()) return Rejection.reply(refusal.get().code(), refusal.get().message());
+      return StatusReply.success(geo.cellsCovering(region.lat(), region.lng(), region.radiusMeters()).stream().map(GeoCells::address).toList());
+    }
+    if (region.cells().size() > limits.maxCells()) return Rejection.reply(INVALID_REGION, "a region names at most " + limits.maxCells() + " cells");
+    for (String c : region.cells()) {
+      if (!geo.isCell(c)) return Rejection.reply(INVALID_REGION, c + " is not a cell of resolution " + geo.resolution());
+    }
+    return StatusReply.success(List.copyOf(new java.util.LinkedHashSet<>(region.cells())));
+  }
+
+  /** Registers the watch with every cell of the region; done once all have pushed their current drivers. */
+  public CompletionStage<StatusReply<Done>> watch(String watchId, Region region, ActorRef<TopicPush> watcher) {
+    StatusReply<List<String>> touched = cellsOf(region);
+    if (touched.isError()) return CompletableFuture.completedFuture(StatusReply.error(touched.getError()));
+    List<CompletableFuture<StatusReply<Done>>> acks = new ArrayList<>();
+    for (String cell : touched.getValue()) {
+      acks.add(AskPattern.<Cell.Command, StatusReply<Done>>ask(cells.apply(cell), r -> new Cell.Watch(watchId, region, watcher, r), limits.timeout(), scheduler)
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+        .handle((done, failure) -> failure == null ? StatusReply.ack() : Rejection.reply("unavailable", "some cells did not answer; watch again"));
+  }
+
+  public void unwatch(String watchId, Region region) {
+    StatusReply<List<String>> touched = cellsOf(region);
+    if (touched.isSuccess()) for (String cell : touched.getValue()) cells.apply(cell).tell(new Cell.Unwatch(watchId));
+  }
+}
