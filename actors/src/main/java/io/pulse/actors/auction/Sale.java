@@ -238,7 +238,8 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Open.class, this::onOpen)
-        .onCommand(Get.class, (state, c) -> Effect().reply(c.replyTo(), state.opened() ? StatusReply.success(view(state)) : unknown()))
+        // an unknown sale does not stay in memory (nothing passivates sales)
+        .onCommand(Get.class, (state, c) -> state.opened() ? Effect().reply(c.replyTo(), StatusReply.success(view(state))) : Effect().stop().thenReply(c.replyTo(), s -> unknown()))
         .onCommand(StockReport.class, this::onReport)
         .onCommand(
             Refresh.class,
@@ -324,7 +325,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   }
 
   private ReplyEffect<Event, State> onSubscribe(State state, Subscribe c) {
-    if (!state.opened()) return Effect().reply(c.replyTo(), unknown());
+    if (!state.opened()) return Effect().stop().thenReply(c.replyTo(), s -> unknown());
     long since = c.since() < 0 ? state.seq() : Math.min(c.since(), state.seq());
     List<TopicFanout.Entry> replay = state.events().stream().filter(e -> e.seq() > since).toList();
     fanout.tell(new TopicFanout.Register(c.user(), c.watcher(), replay, 1, 0));

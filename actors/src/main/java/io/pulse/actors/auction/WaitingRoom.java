@@ -164,7 +164,8 @@ public final class WaitingRoom extends AbstractBehavior<WaitingRoom.Command> {
     if (k.failure() != null) {
       Rejection r = Rejection.of(k.failure());
       joins.forEach(j -> j.replyTo().tell(Rejection.reply(r.code(), r.message())));
-      return this;
+      // nothing passivates rooms: a room of no sale does not stay
+      return Behaviors.stopped();
     }
     startsAt = k.view().startsAt();
     soldOut |= k.view().soldOut();
