@@ -66,8 +66,16 @@ class SaleTest {
       assertThat(Rejection.of(result.reply().getError()).code()).isEqualTo(StockRules.INVALID_SALE);
       assertThat(result.hasNoEvents()).isTrue();
     }
-    var get = sale.<StatusReply<Sale.View>>runCommand(Sale.Get::new);
-    assertThat(Rejection.of(get.reply().getError()).code()).isEqualTo(Sale.UNKNOWN_SALE);
+  }
+
+  @Test
+  void askingForASaleNobodyOpenedIsRefusedAndLeavesNothingInMemory() {
+    ActorRef<Sale.Command> unknown =
+        testKit.spawn(Sale.create("nope-" + sku, SETTINGS, (s, b) -> buckets.get(b).ref(), s -> room.ref(), new TestClock(T0)));
+    TestProbe<StatusReply<Sale.View>> reply = testKit.createTestProbe();
+    unknown.tell(new Sale.Get(reply.ref()));
+    assertThat(Rejection.of(reply.receiveMessage().getError()).code()).isEqualTo(Sale.UNKNOWN_SALE);
+    reply.expectTerminated(unknown);
   }
 
   @Test
