@@ -14,7 +14,9 @@ public record PulseSettings(
     PresenceSettings presence,
     ChatSettings chat,
     DocumentSettings documents,
-    DriverSettings drivers) {
+    DriverSettings drivers,
+    AuctionSettings auctions,
+    SaleSettings sales) {
 
   public static PulseSettings from(Config root) {
     Config c = root.getConfig("pulse");
@@ -27,7 +29,9 @@ public record PulseSettings(
         PresenceSettings.from(c.getConfig("presence")),
         ChatSettings.from(c.getConfig("chat")),
         DocumentSettings.from(c.getConfig("documents")),
-        DriverSettings.from(c.getConfig("drivers")));
+        DriverSettings.from(c.getConfig("drivers")),
+        AuctionSettings.from(c.getConfig("auctions")),
+        SaleSettings.from(c.getConfig("sales")));
   }
 
   /** Drivers, the geo index and trips (pulse.drivers). */
@@ -82,6 +86,50 @@ public record PulseSettings(
           c.getInt("trips.eta-fixes"),
           c.getInt("trips.recent-events"),
           c.getInt("trips.snapshot-every"));
+    }
+  }
+
+  /** Live auctions (pulse.auctions). */
+  public record AuctionSettings(int recentEvents, int snapshotEvery, Duration timeLeftInterval) {
+    static AuctionSettings from(Config c) {
+      return new AuctionSettings(c.getInt("recent-events"), c.getInt("snapshot-every"), c.getDuration("time-left-interval"));
+    }
+  }
+
+  /** Flash sales and their waiting rooms (pulse.sales). */
+  public record SaleSettings(
+      int buckets,
+      int maxBuckets,
+      boolean anyoneMayOpen,
+      java.util.List<String> operators,
+      Duration reportInterval,
+      Duration pushInterval,
+      Duration refreshInterval,
+      int snapshotEvery,
+      double admitPerSecond,
+      Duration roomTick,
+      Duration positionInterval) {
+    static SaleSettings from(Config c) {
+      return new SaleSettings(
+          c.getInt("buckets"),
+          c.getInt("max-buckets"),
+          c.getBoolean("anyone-may-open"),
+          operators(c),
+          c.getDuration("report-interval"),
+          c.getDuration("push-interval"),
+          c.getDuration("refresh-interval"),
+          c.getInt("snapshot-every"),
+          c.getDouble("waiting-room.admit-per-second"),
+          c.getDuration("waiting-room.tick"),
+          c.getDuration("waiting-room.position-interval"));
+    }
+
+    /** A list, or (from the environment) one comma-separated string. */
+    private static java.util.List<String> operators(Config c) {
+      if (c.getValue("operators").valueType() == com.typesafe.config.ConfigValueType.STRING) {
+        return java.util.Arrays.stream(c.getString("operators").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+      }
+      return java.util.List.copyOf(c.getStringList("operators"));
     }
   }
 

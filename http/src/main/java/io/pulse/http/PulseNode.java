@@ -84,7 +84,7 @@ public final class PulseNode implements AutoCloseable {
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         OpenConnections connections = new OpenConnections();
         WebSocketGateway gateway = new WebSocketGateway(
-                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.presence().ttl(), connections);
+                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.sales(), settings.presence().ttl(), connections);
         SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
         system.getWhenTerminated().thenRun(binding::close);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
@@ -127,7 +127,7 @@ public final class PulseNode implements AutoCloseable {
     ServerSettings server = ServerSettings.create(system.classicSystem());
     // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
-    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth).routes().flow(system).join(layer);
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales()).routes().flow(system).join(layer);
     WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
     Flow<ByteString, ByteString, NotUsed> webSocket =
         WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());

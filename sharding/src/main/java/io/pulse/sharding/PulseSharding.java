@@ -1,5 +1,9 @@
 package io.pulse.sharding;
 
+import io.pulse.actors.auction.Auction;
+import io.pulse.actors.auction.Sale;
+import io.pulse.actors.auction.SaleBucket;
+import io.pulse.actors.auction.WaitingRoom;
 import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.Inbox;
 import io.pulse.actors.chat.JournalHistory;
@@ -43,6 +47,16 @@ public final class PulseSharding {
         system,
         new Document.Settings(docs.recentEvents(), docs.maxTextLength(), docs.maxRangeLock(), docs.snapshotEvery()),
         new JournalEvents(system, READ_JOURNAL));
+    PulseSettings.AuctionSettings auctions = settings.auctions();
+    Auction.init(
+        system,
+        new Auction.Settings(auctions.recentEvents(), auctions.snapshotEvery(), auctions.timeLeftInterval()),
+        Auction.history(new JournalEvents(system, READ_JOURNAL)));
+    PulseSettings.SaleSettings sales = settings.sales();
+    Sale.init(system, new Sale.Settings(sales.maxBuckets(), sales.pushInterval(), sales.refreshInterval()));
+    SaleBucket.init(system, new SaleBucket.Settings(sales.snapshotEvery(), sales.reportInterval()));
+    WaitingRoom.init(
+        system, new WaitingRoom.Settings(sales.admitPerSecond(), sales.roomTick(), sales.positionInterval()), settings.gateway().askTimeout());
     initDrivers(system, settings.drivers());
   }
 

@@ -19,7 +19,8 @@ public final class FrameCodec {
   }
 
   /** Each use case beyond chat, by the prefix of its frame types: its own codec parses them. */
-  private static final Map<String, UseCaseParser> USE_CASES = Map.of(DocumentCodec.PREFIX, DocumentCodec::parse);
+  private static final Map<String, UseCaseParser> USE_CASES =
+      Map.of(DocumentCodec.PREFIX, DocumentCodec::parse, AuctionCodec.PREFIX, AuctionCodec::parse, SaleCodec.PREFIX, SaleCodec::parse);
 
   /** A parsed frame, or the error to answer it with (echoing its ref when one could be read). */
   public sealed interface Parsed {}
@@ -163,10 +164,16 @@ public final class FrameCodec {
   }
 
   public static String error(ProtocolError error) {
+    return error(error, Map.of());
+  }
+
+  /** An error with fields of its own beside the code (an auction's {@code minimumAmount}, a sale's {@code remaining}). */
+  public static String error(ProtocolError error, Map<String, Object> extra) {
     ObjectNode n = frame("error", error.ref());
     n.put("code", error.code());
     n.put("message", error.message());
     if (error.retryAfterMs() != null) n.put("retryAfterMs", error.retryAfterMs());
+    extra.forEach((k, v) -> n.set(k, JSON.valueToTree(v)));
     return write(n);
   }
 

@@ -7,9 +7,11 @@ public record Topic(String kind, String id) {
   public static final String USER = "user";
   public static final String CONVERSATION = "conv";
   public static final String DOCUMENT = io.pulse.actors.document.Document.TOPIC_KIND;
+  public static final String AUCTION = io.pulse.actors.auction.Auction.TOPIC_KIND;
+  public static final String SALE = io.pulse.actors.auction.Sale.TOPIC_KIND;
 
   /** Kinds whose id is an entity id ({@link ConversationIds}' alphabet): one entry per use case. */
-  private static final java.util.Set<String> ENTITY_KINDS = java.util.Set.of(CONVERSATION, DOCUMENT);
+  private static final java.util.Set<String> ENTITY_KINDS = java.util.Set.of(CONVERSATION, DOCUMENT, AUCTION, SALE);
   /** The connection's own user's inbox: pushed to every connection without a subscription, never parsed. */
   public static final String INBOX = "inbox";
 

@@ -11,6 +11,7 @@ import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
 import io.pulse.config.PulseSettings.ChatSettings;
 import io.pulse.config.PulseSettings.GatewaySettings;
+import io.pulse.config.PulseSettings.SaleSettings;
 import io.pulse.http.auth.AuthenticatedUser;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -36,9 +37,17 @@ public final class WebSocketGateway {
   private final OpenConnections open;
   private final UserSendLimits sendLimits;
   private final DocumentRequests documents;
+  private final AuctionRequests auctions;
+  private final SaleRequests sales;
 
   public WebSocketGateway(
-      ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, int documentListLimit, Duration presenceTtl, OpenConnections open) {
+      ActorSystem<?> system,
+      GatewaySettings settings,
+      ChatSettings chat,
+      int documentListLimit,
+      SaleSettings saleSettings,
+      Duration presenceTtl,
+      OpenConnections open) {
     this.system = system;
     this.open = open;
     this.settings = settings;
@@ -48,8 +57,15 @@ public final class WebSocketGateway {
     this.sharding = ClusterSharding.get(system);
     this.sendLimits = new UserSendLimits(chat.sendPerSecond(), chat.sendBurst());
     this.documents = new DocumentRequests(sharding, settings.askTimeout(), documentListLimit);
+    this.auctions = new AuctionRequests(sharding, settings.askTimeout());
+    this.sales = new SaleRequests(sharding, settings.askTimeout(), saleSettings);
     Duration sweep = Duration.ofSeconds(30);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
+  }
+
+  /** Flash-sale purchases, for the HTTP endpoint as well as the socket frames. */
+  public SaleRequests sales() {
+    return sales;
   }
 
   /** The connection operator, shared by every socket; each gets its own {@link #session}. */
@@ -61,7 +77,10 @@ public final class WebSocketGateway {
             DurableTopics.of(
                 java.util.List.of(
                     new ConversationTopics(this::conversation, settings.askTimeout(), system.scheduler()),
-                    new DocumentTopics(id -> sharding.entityRefFor(Document.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()))),
+                    new DocumentTopics(id -> sharding.entityRefFor(Document.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
+                    new AuctionTopics(
+                        id -> sharding.entityRefFor(io.pulse.actors.auction.Auction.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
+                    new SaleTopics(id -> sharding.entityRefFor(io.pulse.actors.auction.Sale.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()))),
             new EntityRequests(),
             system.scheduler(),
             open,
@@ -86,6 +105,8 @@ public final class WebSocketGateway {
     @Override
     public CompletionStage<Outbound> answer(ConnectionStage.Caller caller, ClientFrame frame) {
       if (frame instanceof DocFrame doc) return documents.answer(caller, doc);
+      if (frame instanceof AuctionFrame auction) return auctions.answer(caller, auction);
+      if (frame instanceof SaleFrame sale) return sales.answer(caller, sale);
       return dispatch(caller.user(), frame);
     }
 
