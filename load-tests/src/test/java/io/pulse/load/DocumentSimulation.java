@@ -423,7 +423,8 @@ public class DocumentSimulation extends Simulation {
     params.put("duration", duration + "s");
     params.put("skip", skip + "s");
     String summary =
-        DocumentStats.summary("Documents (" + mode + ")", params, stageEditors(), hot ? step : duration);
+        DocumentStats.summary("Documents (" + mode + ")", params, stageEditors(), hot ? step : duration,
+            opEvery == 0 ? 0 : (long) editors * documents * duration * 1000L / opEvery);
     Path file = ChatSimulation.targetDir().resolve(report);
     try {
       Files.createDirectories(file.getParent());

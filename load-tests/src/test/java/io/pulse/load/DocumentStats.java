@@ -253,7 +253,7 @@ final class DocumentStats {
   }
 
   /** The human summary; {@code stageEditors.get(i)}: editors sending in stage i. */
-  static String summary(String title, Map<String, String> params, List<Integer> stageEditors, double stageSeconds) {
+  static String summary(String title, Map<String, String> params, List<Integer> stageEditors, double stageSeconds, long scheduled) {
     StringBuilder s = new StringBuilder(title).append('\n');
     StringBuilder p = new StringBuilder();
     params.forEach((k, v) -> p.append(k).append('=').append(v).append(' '));
@@ -276,7 +276,8 @@ final class DocumentStats {
     }
     s.append(line("ack latency ms", "%s", percentiles(allAcks)));
     s.append(line("op->other client ms", "%s", percentiles(TO_OTHERS)));
-    s.append(line("frames sent", "%d ops, %d cursors", OPS_SENT.sum(), CURSORS_SENT.sum()));
+    s.append(line("frames sent", "%d ops%s, %d cursors", OPS_SENT.sum(),
+        scheduled > 0 ? " of " + scheduled + " slots (an editor with an op in flight skips the slots it misses)" : "", CURSORS_SENT.sum()));
     s.append(line("events received", "%d op events (%d own, %d with no recorded send), %d cursor events",
         OP_EVENTS.sum(), OWN_OP_EVENTS.sum(), UNMATCHED_OP_EVENTS.sum(), CURSOR_EVENTS.sum()));
     s.append(line("convergence", "%d of %d replicas equal the server's text; MISMATCHES %d",
