@@ -319,9 +319,11 @@ public class DocumentSimulation extends Simulation {
               .await(replyTimeout)
               .on(ws.checkTextMessage("doc.op ack")
                   .matching(awaitedReply())
-                  .check(jsonPath("$.type").is("reply"))))
+                  // an ack, or a refusal as too stale (the editor reloads): anything else fails the run
+                  .check(bodyString().transformWithSession((body, s) -> client(s).lastOpOk).is(true))))
           .exec(s -> s.set("nextOp", opEveryMicros == 0 ? 0 : nextSlot(s.getLong("nextOp"), opEveryMicros))
-              .set("lastOut", client(s).lastSendMicros));
+              .set("lastOut", client(s).lastSendMicros)
+              .set("based", s.getBoolean("based") && !client(s).needsReload));
 
   private final ChainBuilder cursor =
       exec(drainInbound())
@@ -374,7 +376,8 @@ public class DocumentSimulation extends Simulation {
           .asLongAs(s -> nowMicros() < ChatStats.windowEndMicros)
           .on(pause(this::untilWake)
               .exec(drainInbound())
-              .doIf(s -> opDue(s) && !s.getBoolean("based")).then(firstBase.exec(s -> s.set("based", true)))
+              .doIf(s -> opDue(s) && (!s.getBoolean("based") || client(s).baseVersion() < 0))
+              .then(firstBase.exec(s -> s.set("based", true)))
               .doIf(this::opDue).then(op)
               .doIf(this::cursorDue).then(cursor)
               .doIf(this::pingDue).then(ping))

@@ -47,6 +47,9 @@ final class DocumentStats {
   static final LongAdder DUPLICATE_ACKS = new LongAdder();
   static final LongAdder ERROR_FRAMES = new LongAdder();
   static final Map<String, LongAdder> ERROR_CODES = new ConcurrentHashMap<>();
+  static final Map<String, String> ERROR_EXAMPLES = new ConcurrentHashMap<>(); // code -> first frame
+  /** doc.op refused as based on a version older than the entity keeps ("conflict"): the editor reloads. */
+  static final LongAdder STALE_OPS = new LongAdder();
   static final LongAdder UNPARSABLE = new LongAdder();
   static final LongAdder UNSUBSCRIBED = new LongAdder();
   static final LongAdder DOCUMENTS_CREATED = new LongAdder();
@@ -98,6 +101,9 @@ final class DocumentStats {
     /** doc.get's answer at the end: the server's text and version. */
     String serverText;
     long serverVersion = -1;
+    /** The last doc.op was acked, or refused as stale (then {@link #needsReload}); false on any other answer. */
+    boolean lastOpOk;
+    boolean needsReload;
 
     Client(String userId) {
       this.userId = userId;
@@ -139,15 +145,27 @@ final class DocumentStats {
       String type = frame.path("type").asText();
       JsonNode data = frame.path("data");
       if ("error".equals(type)) {
-        countError(frame);
+        if (ref.startsWith("o") && "conflict".equals(frame.path("code").asText())) {
+          // too far behind the entity's in-memory window: what a real client does is reload
+          STALE_OPS.increment();
+          lastOpOk = true;
+          needsReload = true;
+        } else {
+          if (ref.startsWith("o")) lastOpOk = false;
+          countError(frame);
+        }
       } else if ("reply".equals(type)) {
-        if (ref.startsWith("o")) onAck(data, now);
+        if (ref.startsWith("o")) {
+          lastOpOk = true;
+          onAck(data, now);
+        }
         else if (ref.equals("sub")) {
           replica.start(data.path("text").asText(""), data.path("lastSeq").asLong());
           SUBSCRIBED.increment();
         } else if (ref.equals("get0") || ref.equals("c")) {
           ackVersion = data.path("version").asLong();
           ackLength = data.path("text").asText("").length();
+          needsReload = false;
         } else if (ref.equals("get")) {
           serverText = data.path("text").asText("");
           serverVersion = data.path("version").asLong();
@@ -250,6 +268,7 @@ final class DocumentStats {
   private static void countError(JsonNode frame) {
     ERROR_FRAMES.increment();
     ERROR_CODES.computeIfAbsent(frame.path("code").asText("?"), c -> new LongAdder()).increment();
+    ERROR_EXAMPLES.putIfAbsent(frame.path("code").asText("?"), frame.toString());
   }
 
   /** The human summary; {@code stageEditors.get(i)}: editors sending in stage i. */
@@ -289,7 +308,9 @@ final class DocumentStats {
     s.append(line("load generator GC", "%s", pauses.format(1, stageEditors.size() * stageSeconds)));
     Map<String, Long> codes = new TreeMap<>();
     ERROR_CODES.forEach((c, n) -> codes.put(c, n.sum()));
+    s.append(line("stale ops (reloaded)", "%d doc.op refused as based on a version older than the entity's window", STALE_OPS.sum()));
     s.append(line("error frames", "%d %s", ERROR_FRAMES.sum(), codes));
+    ERROR_EXAMPLES.forEach((c, f) -> s.append("      first ").append(c).append(": ").append(f, 0, Math.min(300, f.length())).append('\n'));
     s.append(line("duplicate acks", "%d", DUPLICATE_ACKS.sum()));
     s.append(line("unsubscribed events", "%d", UNSUBSCRIBED.sum()));
     s.append(line("unparsable frames", "%d", UNPARSABLE.sum()));
