@@ -65,6 +65,15 @@ final class EntityLoad implements AutoCloseable {
     }
   }
 
+  /** The running system, for harnesses that drive other entity types (DocumentRecoveryBenchmark). */
+  ActorSystem<Void> system() {
+    return system;
+  }
+
+  ClusterSharding sharding() {
+    return sharding;
+  }
+
   /** The journal payload of one benchmark message, as the plugin stores it: serializer id and bytes. */
   String eventSize(String text) {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));

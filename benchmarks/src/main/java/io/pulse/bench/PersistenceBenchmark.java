@@ -78,7 +78,7 @@ public final class PersistenceBenchmark {
     int nativePort = ports[0];
     int storagePort = ports[1];
     int arteryPort = ports[2];
-    EmbeddedCassandra cassandra = null;
+    StartedCassandra cassandra = null;
     Exception failure = null;
     try {
       cassandra = startCassandra(dataDir, nativePort, storagePort);
@@ -116,10 +116,17 @@ public final class PersistenceBenchmark {
 
   // ---- Cassandra ---------------------------------------------------------------------------------------------
 
-  private EmbeddedCassandra startCassandra(Path dataDir, int nativePort, int storagePort) {
+  private StartedCassandra startCassandra(Path dataDir, int nativePort, int storagePort) {
+    StartedCassandra cassandra = startEmbedded(dataDir, nativePort, storagePort, params.cassandraHeap());
+    facts.put("Cassandra", "embedded, single node, heap " + cassandra.heap());
+    return cassandra;
+  }
+
+  /** Our own embedded Cassandra (heap: null for the node's configured one); fails if another answers the port. */
+  static StartedCassandra startEmbedded(Path dataDir, int nativePort, int storagePort, String heapOrNull) {
     // JDK and startup timeout as the node is configured (PULSE_CASSANDRA_JAVA_HOME works here too)
     EmbeddedSettings configured = PulseSettings.from(PulseConfig.load("")).cassandra().embedded();
-    String heap = params.cassandraHeap() != null ? params.cassandraHeap() : configured.maxHeap();
+    String heap = heapOrNull != null ? heapOrNull : configured.maxHeap();
     EmbeddedSettings settings =
         new EmbeddedSettings(true, dataDir, storagePort, configured.javaHome(), heap, configured.startupTimeout());
     say("Starting Cassandra on %s:%d (storage port %d, heap %s) in %s".formatted(HOST, nativePort, storagePort, heap, dataDir));
@@ -129,12 +136,23 @@ public final class PersistenceBenchmark {
       throw new IllegalStateException("a Cassandra that is not ours answers on the free port " + nativePort + "; not benchmarking it");
     }
     say("  Cassandra (pid %d) up in %.1f s".formatted(cassandra.pid(), (System.nanoTime() - start) / 1e9));
-    facts.put("Cassandra", "embedded, single node, heap " + heap);
-    return cassandra;
+    return new StartedCassandra(cassandra, heap);
+  }
+
+  /** The embedded Cassandra and the heap it was given. */
+  record StartedCassandra(EmbeddedCassandra cassandra, String heap) implements AutoCloseable {
+    long pid() {
+      return cassandra.pid();
+    }
+
+    @Override
+    public void close() {
+      cassandra.close();
+    }
   }
 
   /** The node's default profile pointed at the benchmark's Cassandra, with a free remoting port; no HTTP. */
-  private static String nodeOverrides(int nativePort, int arteryPort) {
+  static String nodeOverrides(int nativePort, int arteryPort) {
     return PulseConfig.externalCassandra(HOST, nativePort, KEYSPACE)
         + """
         pekko.remote.artery.canonical.hostname = "%s"
@@ -308,7 +326,7 @@ public final class PersistenceBenchmark {
   }
 
   /** The 1-minute load average, from /proc/loadavg (Linux), or "?". */
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
     } catch (IOException | RuntimeException e) {
@@ -317,7 +335,7 @@ public final class PersistenceBenchmark {
   }
 
   /** Distinct free ports on {@link #HOST}, none of the well-known ones a developer's node may hold. */
-  private static int[] freePorts(int count) throws IOException {
+  static int[] freePorts(int count) throws IOException {
     List<ServerSocket> held = new ArrayList<>();
     try {
       int[] ports = new int[count];
@@ -333,7 +351,7 @@ public final class PersistenceBenchmark {
     }
   }
 
-  private static void deleteRecursively(Path dir) {
+  static void deleteRecursively(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException e) {

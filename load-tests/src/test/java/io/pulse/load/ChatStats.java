@@ -235,7 +235,7 @@ final class ChatStats {
     ERROR_CODES.computeIfAbsent(frame.path("code").asText("?"), c -> new LongAdder()).increment();
   }
 
-  private static void record(Histogram h, long micros) {
+  static void record(Histogram h, long micros) {
     h.recordValue(Math.max(0, Math.min(MAX_MICROS, micros)));
   }
 
@@ -347,18 +347,19 @@ final class ChatStats {
     return s.toString();
   }
 
-  private static String percentiles(Histogram h) {
+  /** p50…max of a microsecond histogram, in milliseconds (also DocumentStats's format). */
+  static String percentiles(Histogram h) {
     if (h.getTotalCount() == 0) return "no samples";
     return String.format(Locale.ROOT, "p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f max=%.1f mean=%.1f (n=%d)",
         ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
         ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getMean() / 1000.0, h.getTotalCount());
   }
 
-  private static double ms(long micros) {
+  static double ms(long micros) {
     return micros / 1000.0;
   }
 
-  private static String line(String key, String fmt, Object... args) {
+  static String line(String key, String fmt, Object... args) {
     return String.format(Locale.ROOT, "  %-22s ", key) + String.format(Locale.ROOT, fmt, args) + "\n";
   }
 
