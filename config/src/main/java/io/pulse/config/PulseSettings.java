@@ -13,7 +13,8 @@ public record PulseSettings(
     GatewaySettings gateway,
     PresenceSettings presence,
     ChatSettings chat,
-    DocumentSettings documents) {
+    DocumentSettings documents,
+    MarketSettings markets) {
 
   public static PulseSettings from(Config root) {
     Config c = root.getConfig("pulse");
@@ -25,7 +26,41 @@ public record PulseSettings(
         GatewaySettings.from(c.getConfig("gateway")),
         PresenceSettings.from(c.getConfig("presence")),
         ChatSettings.from(c.getConfig("chat")),
-        DocumentSettings.from(c.getConfig("documents")));
+        DocumentSettings.from(c.getConfig("documents")),
+        MarketSettings.from(c.getConfig("markets")));
+  }
+
+  /** One listed instrument (pulse.markets.instruments): prices in ticks, quantities in lots, both integers. */
+  public record InstrumentSettings(String symbol, long tickSize, long lotSize, int bandBps, int maxOpenOrders) {
+    static InstrumentSettings from(Config c) {
+      return new InstrumentSettings(
+          c.getString("symbol"), c.getLong("tick-size"), c.getLong("lot-size"), c.getInt("band-bps"), c.getInt("max-open-orders"));
+    }
+  }
+
+  /** The trading venue (pulse.markets). */
+  public record MarketSettings(
+      java.util.List<InstrumentSettings> instruments,
+      int recentEvents,
+      int snapshotEvery,
+      int acksPerUser,
+      int closedOrdersKept,
+      int maxRate,
+      Duration candleFlush,
+      int candlePage,
+      int sseBuffer) {
+    static MarketSettings from(Config c) {
+      return new MarketSettings(
+          c.getConfigList("instruments").stream().map(InstrumentSettings::from).toList(),
+          c.getInt("recent-events"),
+          c.getInt("snapshot-every"),
+          c.getInt("acks-per-user"),
+          c.getInt("closed-orders-kept"),
+          c.getInt("max-rate"),
+          c.getDuration("candle-flush"),
+          c.getInt("candle-page"),
+          c.getInt("sse-buffer"));
+    }
   }
 
   /** Limits of collaborative documents (pulse.documents). */

@@ -4,6 +4,9 @@ import io.pulse.actors.chat.Conversation;
 import io.pulse.actors.chat.Inbox;
 import io.pulse.actors.chat.JournalHistory;
 import io.pulse.actors.document.Document;
+import io.pulse.actors.market.CassandraCandleStore;
+import io.pulse.actors.market.Instrument;
+import io.pulse.actors.market.InstrumentSpec;
 import io.pulse.actors.topic.JournalEvents;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
@@ -35,5 +38,22 @@ public final class PulseSharding {
         system,
         new Document.Settings(docs.recentEvents(), docs.maxTextLength(), docs.maxRangeLock(), docs.snapshotEvery()),
         new JournalEvents(system, READ_JOURNAL));
+    Instrument.init(system, instrumentSettings(settings.markets()), new JournalEvents(system, READ_JOURNAL), candles(system, settings));
+  }
+
+  /** The Cassandra plugin's config path: the candle store shares the journal's session. */
+  public static final String CASSANDRA_PLUGIN = "pekko.persistence.cassandra";
+
+  /** A candle store on the journal's own Cassandra session (the instruments write it, the HTTP API reads it). */
+  public static CassandraCandleStore candles(ActorSystem<?> system, PulseSettings settings) {
+    return new CassandraCandleStore(system, CASSANDRA_PLUGIN, settings.cassandra().keyspace());
+  }
+
+  public static Instrument.Settings instrumentSettings(PulseSettings.MarketSettings m) {
+    java.util.Map<String, InstrumentSpec> specs = new java.util.HashMap<>();
+    for (PulseSettings.InstrumentSettings i : m.instruments()) {
+      specs.put(i.symbol(), new InstrumentSpec(i.symbol(), i.tickSize(), i.lotSize(), i.bandBps(), i.maxOpenOrders()));
+    }
+    return new Instrument.Settings(specs, m.recentEvents(), m.snapshotEvery(), m.acksPerUser(), m.closedOrdersKept(), m.maxRate(), m.candleFlush());
   }
 }
