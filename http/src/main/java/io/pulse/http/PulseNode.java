@@ -84,7 +84,8 @@ public final class PulseNode implements AutoCloseable {
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         OpenConnections connections = new OpenConnections();
         WebSocketGateway gateway = new WebSocketGateway(
-                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.presence().ttl(), connections);
+                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.presence().ttl(), connections,
+                symbols(settings));
         SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
         system.getWhenTerminated().thenRun(binding::close);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
@@ -168,6 +169,10 @@ public final class PulseNode implements AutoCloseable {
         .<User.Profile>askWithStatus(User.GetProfile::new, Duration.ofSeconds(30))
         .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
+  }
+
+  private static java.util.Set<String> symbols(PulseSettings settings) {
+    return settings.markets().instruments().stream().map(PulseSettings.InstrumentSettings::symbol).collect(java.util.stream.Collectors.toSet());
   }
 
   public int httpPort() {

@@ -164,7 +164,9 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
   private final TopicFanout.History history;
   private final TreeMap<Long, OrderBook.PriceLevel> bids = new TreeMap<>(Comparator.reverseOrder());
   private final TreeMap<Long, OrderBook.PriceLevel> asks = new TreeMap<>();
+  /** The seq of the last change of the book, and of the instrument's last event. */
   private long bookSeq;
+  private long lastSeq;
   private final Map<Key, DurableSub> durable = new HashMap<>();
   private final Map<Key, BookSub> books = new HashMap<>();
   private final Map<Key, Boolean> latestSubs = new HashMap<>();
@@ -224,6 +226,7 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
   }
 
   private Behavior<Command> onPublished(Published m) {
+    lastSeq = Math.max(lastSeq, m.entry().seq());
     List<Key> ended = null;
     for (Map.Entry<Key, DurableSub> e : durable.entrySet()) {
       DurableSub sub = e.getValue();
@@ -282,9 +285,10 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
         timers.cancel(key);
         visible(bids, sub.depth, sub.sentBids);
         visible(asks, sub.depth, sub.sentAsks);
-        sub.lastSent = bookSeq;
-        lastSeq = bookSeq;
-        snapshot = new Instrument.BookView(symbol, bookSeq, List.copyOf(sub.sentBids.values()), List.copyOf(sub.sentAsks.values()));
+        // the book as of the instrument's last event: the same number a market.book read answers
+        sub.lastSent = this.lastSeq;
+        lastSeq = this.lastSeq;
+        snapshot = new Instrument.BookView(symbol, this.lastSeq, List.copyOf(sub.sentBids.values()), List.copyOf(sub.sentAsks.values()));
         books.put(key, sub);
         if (m.resumed()) m.watcher().tell(new MarketPush.BookSnapshot(topic(Stream.BOOK), snapshot));
       }
@@ -344,6 +348,7 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
     for (OrderBook.PriceLevel l : m.bids()) markAll(true, l.price());
     for (OrderBook.PriceLevel l : m.asks()) markAll(false, l.price());
     bookSeq = m.seq();
+    lastSeq = m.seq();
     flushDue();
     return this;
   }

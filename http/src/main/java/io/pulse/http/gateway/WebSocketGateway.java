@@ -36,9 +36,23 @@ public final class WebSocketGateway {
   private final OpenConnections open;
   private final UserSendLimits sendLimits;
   private final DocumentRequests documents;
+  private final MarketRequests markets;
+  private final java.util.Set<String> symbols;
 
   public WebSocketGateway(
       ActorSystem<?> system, GatewaySettings settings, ChatSettings chat, int documentListLimit, Duration presenceTtl, OpenConnections open) {
+    this(system, settings, chat, documentListLimit, presenceTtl, open, java.util.Set.of());
+  }
+
+  /** {@code symbols}: the market's listed instruments. */
+  public WebSocketGateway(
+      ActorSystem<?> system,
+      GatewaySettings settings,
+      ChatSettings chat,
+      int documentListLimit,
+      Duration presenceTtl,
+      OpenConnections open,
+      java.util.Set<String> symbols) {
     this.system = system;
     this.open = open;
     this.settings = settings;
@@ -48,6 +62,8 @@ public final class WebSocketGateway {
     this.sharding = ClusterSharding.get(system);
     this.sendLimits = new UserSendLimits(chat.sendPerSecond(), chat.sendBurst());
     this.documents = new DocumentRequests(sharding, settings.askTimeout(), documentListLimit);
+    this.symbols = java.util.Set.copyOf(symbols);
+    this.markets = new MarketRequests(sharding, settings.askTimeout(), this.symbols);
     Duration sweep = Duration.ofSeconds(30);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
   }
@@ -61,7 +77,9 @@ public final class WebSocketGateway {
             DurableTopics.of(
                 java.util.List.of(
                     new ConversationTopics(this::conversation, settings.askTimeout(), system.scheduler()),
-                    new DocumentTopics(id -> sharding.entityRefFor(Document.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()))),
+                    new DocumentTopics(id -> sharding.entityRefFor(Document.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
+                    new MarketTopics(
+                        id -> sharding.entityRefFor(io.pulse.actors.market.Instrument.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler(), symbols))),
             new EntityRequests(),
             system.scheduler(),
             open,
@@ -86,6 +104,7 @@ public final class WebSocketGateway {
     @Override
     public CompletionStage<Outbound> answer(ConnectionStage.Caller caller, ClientFrame frame) {
       if (frame instanceof DocFrame doc) return documents.answer(caller, doc);
+      if (frame instanceof MarketFrame market) return markets.answer(caller, market);
       return dispatch(caller.user(), frame);
     }
 
