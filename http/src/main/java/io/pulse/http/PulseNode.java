@@ -128,7 +128,11 @@ public final class PulseNode implements AutoCloseable {
     ServerSettings server = ServerSettings.create(system.classicSystem());
     // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
-    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth).routes().flow(system).join(layer);
+    PulseSettings.MarketSettings m = settings.markets();
+    MarketRoutes market =
+        new MarketRoutes(
+            system, auth.verifier, PulseSharding.candles(system, settings), symbols(settings), m.candlePage(), m.sseBuffer(), settings.gateway().askTimeout());
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, market).routes().flow(system).join(layer);
     WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
     Flow<ByteString, ByteString, NotUsed> webSocket =
         WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());

@@ -15,14 +15,19 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** The node's plain HTTP surface: health and dev tokens (dev profile only). WebSockets: {@code edge.FrontDoor}. */
+/**
+ * The node's plain HTTP surface: health, the market's candles and SSE ({@link MarketRoutes}), and dev tokens (dev
+ * profile only). WebSockets: {@code edge.FrontDoor}.
+ */
 final class PulseRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final Authenticator auth;
+  private final Route market;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, MarketRoutes market) {
     this.system = system;
     this.auth = auth;
+    this.market = market.routes();
   }
 
   Route routes() {
@@ -31,6 +36,7 @@ final class PulseRoutes extends AllDirectives {
                 path("alive", () -> get(() -> complete(StatusCodes.OK, "alive"))),
                 path("ready", () -> get(() -> onSuccess(ready(), ok -> ok ? complete(StatusCodes.OK, "ready") : complete(StatusCodes.SERVICE_UNAVAILABLE, "not ready")))),
                 // /ws never gets here: FrontDoor takes it before Pekko HTTP
+                market,
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections

@@ -270,6 +270,110 @@ class MarketIT {
     }
   }
 
+  // ---- server-sent events and candles ---------------------------------------------------------------
+
+  /** One trade of {@code qty} at {@code price}: a resting sell, then a buy that takes it. */
+  private static void trade(WsClient seller, WsClient buyer, String symbol, String coid, long price, long qty) {
+    ok(seller, limit(symbol, coid + "s", "sell", price, qty));
+    JsonNode buy = ok(buyer, limit(symbol, coid + "b", "buy", price, qty));
+    assertThat(buy.get("status").asText()).isEqualTo("filled");
+  }
+
+  @Test
+  void sseStreamsTickerAndTradesAndResumesWithLastEventId() {
+    String s = "IT-SSE";
+    String alice = TestNodes.uniqueUser("alice");
+    String token = TestNodes.devToken(port, TestNodes.uniqueUser("viewer"));
+    assertThat(SseClient.open(port, "/sse/market/" + s + "?topics=ticker,trades", null, null).status).as("no token").isEqualTo(401);
+    assertThat(SseClient.open(port, "/sse/market/NOPE?topics=trades", token, null).status).isEqualTo(404);
+    try (WsClient a = TestNodes.connect(port, alice);
+        WsClient b = TestNodes.connect(port, TestNodes.uniqueUser("bob"))) {
+      String lastId;
+      try (SseClient sse = SseClient.open(port, "/sse/market/" + s + "?topics=ticker,trades", token, null)) {
+        assertThat(sse.status).isEqualTo(200);
+        trade(a, b, s, "t1", 100, 10);
+        trade(a, b, s, "t2", 105, 10);
+        SseClient.Event first = sse.next("trade", WAIT);
+        SseClient.Event second = sse.next("trade", WAIT);
+        assertThat(first.data().get("price").asLong()).isEqualTo(100);
+        assertThat(second.data().get("prevSeq").asText()).isEqualTo(first.id());
+        SseClient.Event ticker = sse.next("ticker", WAIT);
+        assertThat(ticker.data().get("symbol").asText()).isEqualTo(s);
+        lastId = second.id();
+        // the dashboard goes away; trading goes on
+      }
+      trade(a, b, s, "t3", 110, 10);
+      trade(a, b, s, "t4", 95, 20);
+      try (SseClient again = SseClient.open(port, "/sse/market/" + s + "?topics=trades", token, lastId)) {
+        SseClient.Event third = again.next("trade", WAIT);
+        assertThat(third.data().get("prevSeq").asText()).as("exactly after the last one seen").isEqualTo(lastId);
+        assertThat(third.data().get("price").asLong()).isEqualTo(110);
+        SseClient.Event fourth = again.next("trade", WAIT);
+        assertThat(fourth.data().get("price").asLong()).isEqualTo(95);
+        assertThat(fourth.data().get("quantity").asLong()).isEqualTo(20);
+      }
+    }
+  }
+
+  @Test
+  void candlesFromAKnownTradeSequenceHaveTheExpectedOhlcvInCassandraAndLive() throws Exception {
+    String s = "IT-CANDLE";
+    try (WsClient a = TestNodes.connect(port, TestNodes.uniqueUser("alice"));
+        WsClient b = TestNodes.connect(port, TestNodes.uniqueUser("bob"))) {
+      subscribe(a, "trades:" + s, "");
+      subscribe(b, "candles:" + s, "");
+      long[][] trades = {{100, 10}, {110, 20}, {95, 10}, {105, 30}, {100, 10}};
+      for (int i = 0; i < trades.length; i++) trade(a, b, s, "k" + i, trades[i][0], trades[i][1]);
+      // expected bars from the trades as the server timed them
+      java.util.Map<String, java.util.TreeMap<Long, long[]>> expected = new java.util.HashMap<>();
+      for (int i = 0; i < trades.length; i++) {
+        JsonNode t = event(a, "trades:" + s, "trade").get("data");
+        long at = t.get("at").asLong();
+        for (String iv : List.of("1s", "1m", "1h")) {
+          long len = iv.equals("1s") ? 1000 : iv.equals("1m") ? 60_000 : 3_600_000;
+          long start = Math.floorDiv(at, len) * len;
+          long p = t.get("price").asLong();
+          long q = t.get("quantity").asLong();
+          expected.computeIfAbsent(iv, k -> new java.util.TreeMap<>()).merge(start, new long[] {p, p, p, p, q, 1},
+              (o, n) -> new long[] {o[0], Math.max(o[1], n[1]), Math.min(o[2], n[2]), n[3], o[4] + n[4], o[5] + 1});
+        }
+      }
+      JsonNode live = event(b, "candles:" + s, "candle").get("data");
+      assertThat(live.get("symbol").asText()).isEqualTo(s);
+
+      String token = TestNodes.devToken(port, TestNodes.uniqueUser("viewer"));
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      for (String iv : List.of("1s", "1m", "1h")) {
+        java.util.TreeMap<Long, long[]> want = expected.get(iv);
+        String path = "/api/market/" + s + "/candles?interval=" + iv + "&from=" + want.firstKey() + "&to=" + (want.lastKey() + 1);
+        TestNodes.awaitCondition(() -> {
+          try {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) throw new AssertionError(r.statusCode() + " " + r.body());
+            JsonNode got = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("candles");
+            if (got.size() != want.size()) return false;
+            int i = 0;
+            for (java.util.Map.Entry<Long, long[]> e : want.entrySet()) {
+              JsonNode c = got.get(i++);
+              long[] w = e.getValue();
+              if (c.get("start").asLong() != e.getKey() || c.get("open").asLong() != w[0] || c.get("high").asLong() != w[1]
+                  || c.get("low").asLong() != w[2] || c.get("close").asLong() != w[3] || c.get("volume").asLong() != w[4]
+                  || c.get("trades").asLong() != w[5]) return false;
+            }
+            return true;
+          } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        }, WAIT, iv + " candles of " + s + " as expected");
+      }
+      // the 1 h bar of this sequence, whatever second or minute it fell in
+      long[] hour = expected.get("1h").lastEntry().getValue();
+      if (expected.get("1h").size() == 1) assertThat(hour).containsExactly(100, 110, 95, 100, 80, 5);
+      assertThat(TestNodes.get(port, "/api/market/" + s + "/candles?interval=1m").statusCode()).as("no token").isEqualTo(401);
+    }
+  }
+
   /** Waits for every placed order's answer, then reads the book as it is. */
   private JsonNode settle(WsClient a, WsClient b, List<String> refs, String symbol) {
     java.util.Set<String> left = new java.util.HashSet<>(refs);
