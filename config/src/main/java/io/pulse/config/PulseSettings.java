@@ -16,7 +16,8 @@ public record PulseSettings(
     DocumentSettings documents,
     DriverSettings drivers,
     AuctionSettings auctions,
-    SaleSettings sales) {
+    SaleSettings sales,
+    MarketSettings markets) {
 
   public static PulseSettings from(Config root) {
     Config c = root.getConfig("pulse");
@@ -31,7 +32,8 @@ public record PulseSettings(
         DocumentSettings.from(c.getConfig("documents")),
         DriverSettings.from(c.getConfig("drivers")),
         AuctionSettings.from(c.getConfig("auctions")),
-        SaleSettings.from(c.getConfig("sales")));
+        SaleSettings.from(c.getConfig("sales")),
+        MarketSettings.from(c.getConfig("markets")));
   }
 
   /** Drivers, the geo index and trips (pulse.drivers). */
@@ -130,6 +132,39 @@ public record PulseSettings(
         return java.util.Arrays.stream(c.getString("operators").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
       }
       return java.util.List.copyOf(c.getStringList("operators"));
+    }
+  }
+
+  /** One listed instrument (pulse.markets.instruments): prices in ticks, quantities in lots, both integers. */
+  public record InstrumentSettings(String symbol, long tickSize, long lotSize, int bandBps, int maxOpenOrders) {
+    static InstrumentSettings from(Config c) {
+      return new InstrumentSettings(
+          c.getString("symbol"), c.getLong("tick-size"), c.getLong("lot-size"), c.getInt("band-bps"), c.getInt("max-open-orders"));
+    }
+  }
+
+  /** The trading venue (pulse.markets). */
+  public record MarketSettings(
+      java.util.List<InstrumentSettings> instruments,
+      int recentEvents,
+      int snapshotEvery,
+      int acksPerUser,
+      int closedOrdersKept,
+      int maxRate,
+      Duration candleFlush,
+      int candlePage,
+      int sseBuffer) {
+    static MarketSettings from(Config c) {
+      return new MarketSettings(
+          c.getConfigList("instruments").stream().map(InstrumentSettings::from).toList(),
+          c.getInt("recent-events"),
+          c.getInt("snapshot-every"),
+          c.getInt("acks-per-user"),
+          c.getInt("closed-orders-kept"),
+          c.getInt("max-rate"),
+          c.getDuration("candle-flush"),
+          c.getInt("candle-page"),
+          c.getInt("sse-buffer"));
     }
   }
 

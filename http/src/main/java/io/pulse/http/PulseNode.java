@@ -84,7 +84,8 @@ public final class PulseNode implements AutoCloseable {
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         OpenConnections connections = new OpenConnections();
         WebSocketGateway gateway = new WebSocketGateway(
-                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.sales(), settings.presence().ttl(), connections);
+                system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.sales(), settings.presence().ttl(), connections,
+                symbols(settings));
         SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
         system.getWhenTerminated().thenRun(binding::close);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
@@ -127,7 +128,11 @@ public final class PulseNode implements AutoCloseable {
     ServerSettings server = ServerSettings.create(system.classicSystem());
     // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
-    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales()).routes().flow(system).join(layer);
+    PulseSettings.MarketSettings m = settings.markets();
+    MarketRoutes market =
+        new MarketRoutes(
+            system, auth.verifier, PulseSharding.candles(system, settings), symbols(settings), m.candlePage(), m.sseBuffer(), settings.gateway().askTimeout());
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market).routes().flow(system).join(layer);
     WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
     Flow<ByteString, ByteString, NotUsed> webSocket =
         WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());
@@ -168,6 +173,10 @@ public final class PulseNode implements AutoCloseable {
         .<User.Profile>askWithStatus(User.GetProfile::new, Duration.ofSeconds(30))
         .toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
+  }
+
+  private static java.util.Set<String> symbols(PulseSettings settings) {
+    return settings.markets().instruments().stream().map(PulseSettings.InstrumentSettings::symbol).collect(java.util.stream.Collectors.toSet());
   }
 
   public int httpPort() {

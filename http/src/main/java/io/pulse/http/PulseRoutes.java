@@ -28,18 +28,21 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The node's plain HTTP surface: health, flash-sale purchases for clients without a socket, and dev
- * tokens (dev profile only). WebSockets: {@code edge.FrontDoor}.
+ * The node's plain HTTP surface: health, flash-sale purchases for clients without a socket, the
+ * market's candles and SSE ({@link MarketRoutes}), and dev tokens (dev profile only). WebSockets:
+ * {@code edge.FrontDoor}.
  */
 final class PulseRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final Authenticator auth;
   private final SaleRequests sales;
+  private final Route market;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market) {
     this.system = system;
     this.auth = auth;
     this.sales = sales;
+    this.market = market.routes();
   }
 
   Route routes() {
@@ -49,6 +52,7 @@ final class PulseRoutes extends AllDirectives {
                 path("ready", () -> get(() -> onSuccess(ready(), ok -> ok ? complete(StatusCodes.OK, "ready") : complete(StatusCodes.SERVICE_UNAVAILABLE, "not ready")))),
                 // /ws never gets here: FrontDoor takes it before Pekko HTTP
                 purchases(),
+                market,
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections

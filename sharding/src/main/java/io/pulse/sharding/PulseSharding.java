@@ -15,6 +15,9 @@ import io.pulse.actors.driver.GeoCells;
 import io.pulse.actors.driver.NearbySearch;
 import io.pulse.actors.driver.NearestMerge;
 import io.pulse.actors.driver.Trip;
+import io.pulse.actors.market.CassandraCandleStore;
+import io.pulse.actors.market.Instrument;
+import io.pulse.actors.market.InstrumentSpec;
 import io.pulse.actors.topic.JournalEvents;
 import io.pulse.actors.user.User;
 import io.pulse.actors.user.UserPresence;
@@ -58,6 +61,7 @@ public final class PulseSharding {
     WaitingRoom.init(
         system, new WaitingRoom.Settings(sales.admitPerSecond(), sales.roomTick(), sales.positionInterval()), settings.gateway().askTimeout());
     initDrivers(system, settings.drivers());
+    Instrument.init(system, instrumentSettings(settings.markets()), new JournalEvents(system, READ_JOURNAL), candles(system, settings));
   }
 
   /** Cells, drivers and trips; answers the node's nearby search, which the gateway uses too. */
@@ -97,5 +101,21 @@ public final class PulseSharding {
         history,
         candidates);
     return search;
+  }
+
+  /** The Cassandra plugin's config path: the candle store shares the journal's session. */
+  public static final String CASSANDRA_PLUGIN = "pekko.persistence.cassandra";
+
+  /** A candle store on the journal's own Cassandra session (the instruments write it, the HTTP API reads it). */
+  public static CassandraCandleStore candles(ActorSystem<?> system, PulseSettings settings) {
+    return new CassandraCandleStore(system, CASSANDRA_PLUGIN, settings.cassandra().keyspace());
+  }
+
+  public static Instrument.Settings instrumentSettings(PulseSettings.MarketSettings m) {
+    java.util.Map<String, InstrumentSpec> specs = new java.util.HashMap<>();
+    for (PulseSettings.InstrumentSettings i : m.instruments()) {
+      specs.put(i.symbol(), new InstrumentSpec(i.symbol(), i.tickSize(), i.lotSize(), i.bandBps(), i.maxOpenOrders()));
+    }
+    return new Instrument.Settings(specs, m.recentEvents(), m.snapshotEvery(), m.acksPerUser(), m.closedOrdersKept(), m.maxRate(), m.candleFlush());
   }
 }

@@ -256,6 +256,24 @@ public final class OrderBook {
     return c;
   }
 
+  /**
+   * A book holding exactly {@code resting}, given in matching order per side (as {@link #orders} answers them), with
+   * the trade numbering and last trade price of the book they came from: what {@link #copy()} gives, rebuilt from
+   * plain records (an entity's snapshot). Every order must be a resting one: a GTC limit with something open.
+   */
+  public static OrderBook restore(List<Order> resting, long nextTradeId, long lastTradePrice) {
+    if (nextTradeId < 1 || lastTradePrice < 0) throw new IllegalArgumentException("bad trade numbering");
+    OrderBook b = new OrderBook(resting.size());
+    for (Order o : resting) {
+      if (!o.rests()) throw new IllegalArgumentException("order " + o.orderId() + " cannot rest");
+      if (b.index.containsKey(o.orderId())) throw new IllegalArgumentException("order " + o.orderId() + " twice");
+      b.attach(b.ladder(o.side()).getOrCreate(o.price()), new Node(o, o.remaining()));
+    }
+    b.nextTradeId = nextTradeId;
+    b.lastTradePrice = lastTradePrice;
+    return b;
+  }
+
   // ---------------------------------------------------------------------------------------------------- internals
 
   private MatchResult match(Order order) {

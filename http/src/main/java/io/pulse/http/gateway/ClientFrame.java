@@ -10,8 +10,20 @@ public interface ClientFrame {
 
   record Ping(String ref) implements ClientFrame {}
 
-  /** {@code since}: on a conversation, replay every event after this seq first (null: live only). */
-  record Subscribe(String ref, Topic topic, Long since) implements ClientFrame {}
+  /**
+   * {@code since}: on a durable topic, replay every event after this seq first (null: live only). {@code options}:
+   * how the subscriber wants the topic delivered, for topics that offer a choice (a market book's depth and rate).
+   */
+  record Subscribe(String ref, Topic topic, Long since, SubscribeOptions options) implements ClientFrame {
+    public Subscribe(String ref, Topic topic, Long since) {
+      this(ref, topic, since, SubscribeOptions.NONE);
+    }
+  }
+
+  /** Per-subscription delivery: {@code maxRate} updates per second at most, {@code depth} levels; null: the topic's default. */
+  record SubscribeOptions(Integer maxRate, Integer depth) {
+    public static final SubscribeOptions NONE = new SubscribeOptions(null, null);
+  }
 
   record Unsubscribe(String ref, Topic topic) implements ClientFrame {}
 

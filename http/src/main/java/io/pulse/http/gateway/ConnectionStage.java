@@ -102,10 +102,10 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   private record ResubscribeKey(Topic topic) {}
 
   /**
-   * One followed topic: the last seq forwarded ({@code -1}: none yet, take the next as the start) and
-   * the live side being watched (null until subscribed).
+   * One followed topic: the last seq forwarded ({@code -1}: none yet, take the next as the start), the
+   * live side being watched (null until subscribed), and the delivery options to subscribe again with.
    */
-  private record Follow(long lastSeq, ActorRef live) {}
+  private record Follow(long lastSeq, ActorRef live, ClientFrame.SubscribeOptions options) {}
 
   private record Subscribed(Topic topic, DurableTopics.Followed followed, Throwable failure, CompletableFuture<Outbound> reply, String ref) {}
 
@@ -472,9 +472,10 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       Follow current = followed.get(s.topic());
       long since = s.since() != null ? s.since() : current != null ? current.lastSeq() : -1;
       if (current != null && current.live() != null) stageActor().unwatch(current.live());
-      followed.put(s.topic(), new Follow(since, null));
+      ClientFrame.SubscribeOptions options = s.options() == null ? ClientFrame.SubscribeOptions.NONE : s.options();
+      followed.put(s.topic(), new Follow(since, null, options));
       CompletableFuture<Outbound> reply = new CompletableFuture<>();
-      askSubscribe(s.topic(), since, reply, s.ref());
+      askSubscribe(s.topic(), since, options, reply, s.ref());
       return reply;
     }
 
@@ -486,10 +487,10 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       return reply(u.ref(), Map.of("topic", u.topic().name(), "subscribed", false));
     }
 
-    private void askSubscribe(Topic topic, long since, CompletableFuture<Outbound> reply, String ref) {
+    private void askSubscribe(Topic topic, long since, ClientFrame.SubscribeOptions options, CompletableFuture<Outbound> reply, String ref) {
       CompletionStage<DurableTopics.Followed> asked;
       try {
-        asked = wiring.durable().subscribe(userId(), topic, since, self);
+        asked = wiring.durable().subscribe(userId(), topic, since, options, self);
       } catch (RuntimeException e) {
         asked = CompletableFuture.failedFuture(e);
       }
@@ -524,7 +525,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       ActorRef live = Adapter.toClassic(m.followed().live());
       stageActor().watch(live);
       long lastSeq = sub.lastSeq() >= 0 ? sub.lastSeq() : m.followed().lastSeq();
-      followed.put(m.topic(), new Follow(lastSeq, live));
+      followed.put(m.topic(), new Follow(lastSeq, live, sub.options()));
     }
 
     private void onPushed(DurableTopics.Push push, Object message) {
@@ -533,13 +534,14 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       if (sub == null) return;
       if (push.seq() >= 0) {
         long seq = push.seq();
-        if (sub.lastSeq() >= 0 && seq <= sub.lastSeq()) return; // already forwarded
-        if (sub.lastSeq() >= 0 && seq > sub.lastSeq() + 1) {
+        boolean restart = push.prevSeq() == DurableTopics.Push.RESTART;
+        if (!restart && sub.lastSeq() >= 0 && seq <= sub.lastSeq()) return; // already forwarded
+        if (!restart && sub.lastSeq() >= 0 && push.prevSeq() > sub.lastSeq()) {
           // A gap (a push lost in a move): start again from the last seq the client has.
           resubscribe(topic);
           return;
         }
-        followed.put(topic, new Follow(seq, sub.live()));
+        followed.put(topic, new Follow(seq, sub.live(), sub.options()));
         emit(wiring.durable().render(message));
         return;
       }
@@ -565,8 +567,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       Follow sub = followed.get(topic);
       if (sub == null) return;
       if (sub.live() != null) stageActor().unwatch(sub.live());
-      followed.put(topic, new Follow(sub.lastSeq(), null));
-      askSubscribe(topic, sub.lastSeq(), null, null);
+      followed.put(topic, new Follow(sub.lastSeq(), null, sub.options()));
+      askSubscribe(topic, sub.lastSeq(), sub.options(), null, null);
     }
   }
 

@@ -16,13 +16,30 @@ public interface DurableTopics {
   /** What subscribing answered: the topic's newest seq, its live side to watch, and extra reply fields. */
   record Followed(long lastSeq, ActorRef<?> live, Map<String, Object> reply) {}
 
-  /** A push from a followed topic: its wire topic, its seq ({@code -1}: not sequenced), whether it ends the subscription. */
-  record Push(String topic, long seq, boolean ends) {}
+  /**
+   * A push from a followed topic: its wire topic, its seq ({@code -1}: not sequenced), whether it ends the
+   * subscription, and the seq of the push before it on this subscription: {@code seq - 1} on topics numbered
+   * consecutively, any lower number on topics that carry only some of an entity's events, and {@link #RESTART} for a
+   * push that starts the subscription's sequence afresh (a snapshot that replaces everything before it).
+   */
+  record Push(String topic, long seq, boolean ends, long prevSeq) {
+    public static final long RESTART = Long.MIN_VALUE;
+
+    public Push(String topic, long seq, boolean ends) {
+      this(topic, seq, ends, seq - 1);
+    }
+  }
 
   boolean follows(Topic topic);
 
   /** Starts pushing {@code topic} to {@code watcher}: every event after {@code since} (negative: from now). */
   CompletionStage<Followed> subscribe(String userId, Topic topic, long since, ActorRef<Object> watcher);
+
+  /** As above, with the subscriber's delivery options; topics without a choice ignore them. */
+  default CompletionStage<Followed> subscribe(
+      String userId, Topic topic, long since, ClientFrame.SubscribeOptions options, ActorRef<Object> watcher) {
+    return subscribe(userId, topic, since, watcher);
+  }
 
   void unsubscribe(Topic topic, ActorRef<Object> watcher);
 
@@ -55,6 +72,14 @@ public interface DurableTopics {
         DurableTopics k = kind(topic);
         if (k == null) return CompletableFuture.failedFuture(new IllegalArgumentException("not a durable topic: " + topic.name()));
         return k.subscribe(userId, topic, since, watcher);
+      }
+
+      @Override
+      public CompletionStage<Followed> subscribe(
+          String userId, Topic topic, long since, ClientFrame.SubscribeOptions options, ActorRef<Object> watcher) {
+        DurableTopics k = kind(topic);
+        if (k == null) return CompletableFuture.failedFuture(new IllegalArgumentException("not a durable topic: " + topic.name()));
+        return k.subscribe(userId, topic, since, options, watcher);
       }
 
       @Override

@@ -20,7 +20,11 @@ public final class FrameCodec {
 
   /** Each use case beyond chat, by the prefix of its frame types: its own codec parses them. */
   private static final Map<String, UseCaseParser> USE_CASES =
-      Map.of(DocumentCodec.PREFIX, DocumentCodec::parse, AuctionCodec.PREFIX, AuctionCodec::parse, SaleCodec.PREFIX, SaleCodec::parse);
+      Map.of(
+          DocumentCodec.PREFIX, DocumentCodec::parse,
+          AuctionCodec.PREFIX, AuctionCodec::parse,
+          SaleCodec.PREFIX, SaleCodec::parse,
+          MarketCodec.PREFIX, MarketCodec::parse);
 
   /** A parsed frame, or the error to answer it with (echoing its ref when one could be read). */
   public sealed interface Parsed {}
@@ -46,7 +50,12 @@ public final class FrameCodec {
       ClientFrame frame =
           switch (type) {
             case "ping" -> new ClientFrame.Ping(ref);
-            case "subscribe" -> new ClientFrame.Subscribe(ref, Topic.parse(requiredText(root, "topic")), optionalSeq(root, "since"));
+            case "subscribe" ->
+                new ClientFrame.Subscribe(
+                    ref,
+                    Topic.parse(requiredText(root, "topic")),
+                    optionalSeq(root, "since"),
+                    new ClientFrame.SubscribeOptions(optionalInt(root, "maxRate"), optionalInt(root, "depth")));
             case "unsubscribe" -> new ClientFrame.Unsubscribe(ref, Topic.parse(requiredText(root, "topic")));
             case "profile.update" -> {
               JsonNode data = root.get("data");
@@ -137,6 +146,12 @@ public final class FrameCodec {
     return value.asLong();
   }
 
+  static Integer optionalInt(JsonNode node, String field) throws ProtocolError.Invalid {
+    Long value = optionalSeq(node, field);
+    if (value != null && value > Integer.MAX_VALUE) throw new ProtocolError.Invalid(ErrorCode.INVALID_FIELD, "'" + field + "' is too large");
+    return value == null ? null : value.intValue();
+  }
+
   static String requiredText(JsonNode node, String field) throws ProtocolError.Invalid {
     String value = optionalText(node, field);
     if (value == null) throw new ProtocolError.Invalid(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
@@ -184,6 +199,18 @@ public final class FrameCodec {
     n.put("topic", topic);
     n.put("event", event);
     if (seq != null) n.put("seq", seq);
+    n.set("data", JSON.valueToTree(data));
+    return write(n);
+  }
+
+  /** A pushed event of a topic whose seqs are not consecutive: {@code prevSeq} is the seq of the one before it. */
+  public static String event(String topic, String event, long seq, long prevSeq, Object data) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", "event");
+    n.put("topic", topic);
+    n.put("event", event);
+    n.put("seq", seq);
+    n.put("prevSeq", prevSeq);
     n.set("data", JSON.valueToTree(data));
     return write(n);
   }

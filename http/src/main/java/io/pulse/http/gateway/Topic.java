@@ -10,8 +10,17 @@ public record Topic(String kind, String id) {
   public static final String AUCTION = io.pulse.actors.auction.Auction.TOPIC_KIND;
   public static final String SALE = io.pulse.actors.auction.Sale.TOPIC_KIND;
 
+  /** A market's streams, each by its symbol: {@code book:BTC-USD}, {@code trades:BTC-USD}, … */
+  public static final java.util.Set<String> MARKET_KINDS = MarketTopics.KINDS;
+
   /** Kinds whose id is an entity id ({@link ConversationIds}' alphabet): one entry per use case. */
-  private static final java.util.Set<String> ENTITY_KINDS = java.util.Set.of(CONVERSATION, DOCUMENT, AUCTION, SALE);
+  private static final java.util.Set<String> ENTITY_KINDS = union(java.util.Set.of(CONVERSATION, DOCUMENT, AUCTION, SALE), MARKET_KINDS);
+
+  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+    java.util.Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return java.util.Set.copyOf(all);
+  }
   /** The connection's own user's inbox: pushed to every connection without a subscription, never parsed. */
   public static final String INBOX = "inbox";
 

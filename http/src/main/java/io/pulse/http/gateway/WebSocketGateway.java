@@ -39,7 +39,10 @@ public final class WebSocketGateway {
   private final DocumentRequests documents;
   private final AuctionRequests auctions;
   private final SaleRequests sales;
+  private final MarketRequests markets;
+  private final java.util.Set<String> symbols;
 
+  /** {@code symbols}: the market's listed instruments. */
   public WebSocketGateway(
       ActorSystem<?> system,
       GatewaySettings settings,
@@ -47,7 +50,8 @@ public final class WebSocketGateway {
       int documentListLimit,
       SaleSettings saleSettings,
       Duration presenceTtl,
-      OpenConnections open) {
+      OpenConnections open,
+      java.util.Set<String> symbols) {
     this.system = system;
     this.open = open;
     this.settings = settings;
@@ -59,6 +63,8 @@ public final class WebSocketGateway {
     this.documents = new DocumentRequests(sharding, settings.askTimeout(), documentListLimit);
     this.auctions = new AuctionRequests(sharding, settings.askTimeout());
     this.sales = new SaleRequests(sharding, settings.askTimeout(), saleSettings);
+    this.symbols = java.util.Set.copyOf(symbols);
+    this.markets = new MarketRequests(sharding, settings.askTimeout(), this.symbols);
     Duration sweep = Duration.ofSeconds(30);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
   }
@@ -80,7 +86,9 @@ public final class WebSocketGateway {
                     new DocumentTopics(id -> sharding.entityRefFor(Document.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
                     new AuctionTopics(
                         id -> sharding.entityRefFor(io.pulse.actors.auction.Auction.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
-                    new SaleTopics(id -> sharding.entityRefFor(io.pulse.actors.auction.Sale.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()))),
+                    new SaleTopics(id -> sharding.entityRefFor(io.pulse.actors.auction.Sale.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
+                    new MarketTopics(
+                        id -> sharding.entityRefFor(io.pulse.actors.market.Instrument.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler(), symbols))),
             new EntityRequests(),
             system.scheduler(),
             open,
@@ -107,6 +115,7 @@ public final class WebSocketGateway {
       if (frame instanceof DocFrame doc) return documents.answer(caller, doc);
       if (frame instanceof AuctionFrame auction) return auctions.answer(caller, auction);
       if (frame instanceof SaleFrame sale) return sales.answer(caller, sale);
+      if (frame instanceof MarketFrame market) return markets.answer(caller, market);
       return dispatch(caller.user(), frame);
     }
 

@@ -18,7 +18,7 @@ class SchemaApplierTest {
   void everyStatementIsAnIdempotentCreateInTheKeyspace() {
     List<String> statements = SchemaApplier.statements("pulse_it");
 
-    assertThat(statements).hasSize(5);
+    assertThat(statements).hasSize(6);
     List<String> created =
         statements.stream()
             .map(
@@ -34,7 +34,8 @@ class SchemaApplierTest {
             "pulse_it.messages",
             "pulse_it.metadata",
             "pulse_it.all_persistence_ids",
-            "pulse_it.snapshots");
+            "pulse_it.snapshots",
+            "pulse_it.candles");
   }
 
   @Test

@@ -34,14 +34,31 @@ class SchemaIT {
   }
 
   @Test
-  void createsExactlyThePluginsTablesWithoutTagTables() {
+  void createsExactlyThePluginsTablesWithoutTagTablesAndTheCandles() {
     List<String> tables =
         rows("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?", CassandraExtension.KEYSPACE)
             .stream()
             .map(row -> row.getString("table_name"))
             .toList();
 
-    assertThat(tables).containsExactlyInAnyOrder("messages", "metadata", "all_persistence_ids", "snapshots");
+    assertThat(tables).containsExactlyInAnyOrder("messages", "metadata", "all_persistence_ids", "snapshots", "candles");
+  }
+
+  @Test
+  void candlesArePartitionedBySymbolIntervalAndBucketAndClusteredByStart() {
+    Map<String, String> kinds =
+        rows(
+                "SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'candles'",
+                CassandraExtension.KEYSPACE)
+            .stream()
+            .collect(Collectors.toMap(row -> row.getString("column_name"), row -> row.getString("kind")));
+    assertThat(kinds)
+        .containsEntry("symbol", "partition_key")
+        .containsEntry("interval", "partition_key")
+        .containsEntry("bucket", "partition_key")
+        .containsEntry("start", "clustering")
+        .containsKeys("open", "high", "low", "close", "volume", "trades")
+        .hasSize(10);
   }
 
   @Test
