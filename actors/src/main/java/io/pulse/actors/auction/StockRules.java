@@ -168,6 +168,11 @@ public final class StockRules {
 
   /** The buyer paid: their live hold becomes a sale. */
   public static Decision confirm(StockLedger ledger, HoldId holdId, String userId, long now) {
+    // The buyer's retry after a lost answer: the hold is confirmed, which is what they asked for.
+    Optional<StockLedger.Hold> found = ledger.find(holdId);
+    if (found.isPresent() && found.get().userId().equals(userId) && found.get().status() == StockLedger.Status.CONFIRMED) {
+      return new Accepted(List.of());
+    }
     Optional<Refusal> notLive = live(ledger, holdId, userId, now);
     return notLive.isPresent() ? new Refused(notLive.get()) : new Accepted(List.of(new HoldConfirmed(holdId)));
   }
