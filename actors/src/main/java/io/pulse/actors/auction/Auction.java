@@ -306,23 +306,11 @@ public final class Auction extends EventSourcedBehaviorWithEnforcedReplies<Aucti
     return GroupCommit.write(Effect(), state, commands, writer, front);
   }
 
-  private final GroupCommit.Writer<Command, AuctionEvent, State> writer =
-      new GroupCommit.Writer<>() {
-        @Override
-        public GroupCommit.Decision<AuctionEvent, State> decide(State state, Command command) {
-          return Auction.this.decide(state, command);
-        }
+  private final GroupCommit.Writer<Command, AuctionEvent, State> writer = GroupCommit.Writer.of(this::decide, this::applied, this::published);
 
-        @Override
-        public State apply(State state, AuctionEvent event) {
-          return Auction.apply(state, event, settings.recentEvents());
-        }
-
-        @Override
-        public void published(State stateAfter, AuctionEvent event) {
-          Auction.this.published(stateAfter, event);
-        }
-      };
+  private State applied(State state, AuctionEvent event) {
+    return apply(state, event, settings.recentEvents());
+  }
 
   private GroupCommit.Decision<AuctionEvent, State> decide(State state, Command command) {
     if (command instanceof Bid c) return decideBid(state, c);

@@ -245,25 +245,13 @@ public final class SaleBucket extends EventSourcedBehaviorWithEnforcedReplies<Sa
     return GroupCommit.write(Effect(), state, commands, writer, front);
   }
 
-  private final GroupCommit.Writer<Command, StockEvent, State> writer =
-      new GroupCommit.Writer<>() {
-        @Override
-        public GroupCommit.Decision<StockEvent, State> decide(State state, Command command) {
-          return SaleBucket.this.decide(state, command);
-        }
+  private final GroupCommit.Writer<Command, StockEvent, State> writer = GroupCommit.Writer.of(this::decide, SaleBucket::apply, this::afterWrite);
 
-        @Override
-        public State apply(State state, StockEvent event) {
-          return SaleBucket.apply(state, event);
-        }
-
-        @Override
-        public void published(State stateAfter, StockEvent event) {
-          // one timer and one report per write, however many events it held
-          if (!(event instanceof SaleCreated)) armExpiry(stateAfter);
-          if (!timers.isTimerActive("report")) timers.startSingleTimer("report", new Report(), settings.reportInterval());
-        }
-      };
+  private void afterWrite(State stateAfter, StockEvent event) {
+    // one timer and one report per write, however many events it held
+    if (!(event instanceof SaleCreated)) armExpiry(stateAfter);
+    if (!timers.isTimerActive("report")) timers.startSingleTimer("report", new Report(), settings.reportInterval());
+  }
 
   private GroupCommit.Decision<StockEvent, State> decide(State state, Command command) {
     if (command instanceof Purchase c) return decidePurchase(state, c);

@@ -449,23 +449,7 @@ public final class Instrument extends EventSourcedBehaviorWithEnforcedReplies<In
     return GroupCommit.write(Effect(), state, commands, writer, front);
   }
 
-  private final GroupCommit.Writer<Command, Event, State> writer =
-      new GroupCommit.Writer<>() {
-        @Override
-        public GroupCommit.Decision<Event, State> decide(State state, Command command) {
-          return Instrument.this.decide(state, command);
-        }
-
-        @Override
-        public State apply(State state, Event event) {
-          return Instrument.this.apply(state, event);
-        }
-
-        @Override
-        public void published(State stateAfter, Event event) {
-          Instrument.this.published(stateAfter, event);
-        }
-      };
+  private final GroupCommit.Writer<Command, Event, State> writer = GroupCommit.Writer.of(this::decide, this::apply, this::published);
 
   private <T> Optional<GroupCommit.Decision<Event, State>> unknown(ActorRef<StatusReply<T>> replyTo) {
     if (spec != null) return Optional.empty();
