@@ -196,6 +196,12 @@ public class FlashSaleSimulation extends Simulation {
     return false;
   }
 
+  /** Counts an error answer's code (saved under {@code key}) under the frame's name, for the report. */
+  private static Session countRefusal(Session s, String key, String frame) {
+    if (s.contains(key)) error(frame + " " + s.getString(key), frame + " answered " + s.getString(key));
+    return s;
+  }
+
   private ChainBuilder connect() {
     return exec(Targets.devToken())
         .exitHereIfFailed()
@@ -213,7 +219,9 @@ public class FlashSaleSimulation extends Simulation {
             .await(replyTimeout)
             .on(ws.checkTextMessage("join reply")
                 .matching(substring("\"ref\":\"j\"").exists())
-                .check(jsonPath("$.type").is("reply"), jsonPath("$.data.position").ofLong().optional().saveAs("position"))))
+                .check(jsonPath("$.code").optional().saveAs("joinError"), jsonPath("$.type").is("reply"),
+                    jsonPath("$.data.position").ofLong().optional().saveAs("position"))))
+        .exec(s -> countRefusal(s, "joinError", "sale.join"))
         .exitHereIfFailed()
         .exec(s -> {
           JOINED.increment();
@@ -280,7 +288,8 @@ public class FlashSaleSimulation extends Simulation {
               .await(replyTimeout)
               .on(ws.checkTextMessage("subscribe reply")
                   .matching(substring("\"ref\":\"sub\"").exists())
-                  .check(jsonPath("$.type").is("reply"))))
+                  .check(jsonPath("$.code").optional().saveAs("subError"), jsonPath("$.type").is("reply"))))
+          .exec(s -> countRefusal(s, "subError", "subscribe"))
           .exitHereIfFailed()
           .exec(join())
           .exec(s -> s.set("lastOut", nowMicros()))
