@@ -33,3 +33,24 @@ await_ready() {
     sleep 0.5
   done
 }
+
+# Heavy processes on the machine that are not this script's (other engineers build and test here):
+# node, Cassandra, Gatling and Maven JVMs whose pid or parent is none of the pids given. Prints
+# "none" or one "pid role" per line, and the load average, so that each run says what it ran beside.
+others_running() {
+  local mine=" $* " found=0
+  for d in /proc/[0-9]*; do
+    local pid=${d#/proc/} cmd ppid
+    cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    case "$cmd" in
+      *pulse-node.jar*|*CassandraDaemon*|*io.gatling.app.Gatling*|*plexus-classworlds*) ;;
+      *) continue ;;
+    esac
+    ppid=$(awk '{print $4}' "$d/stat" 2>/dev/null) || continue
+    case "$mine" in *" $pid "*|*" $ppid "*) continue ;; esac
+    found=1
+    echo "  other: pid $pid $(echo "$cmd" | grep -oE 'pulse-node.jar|CassandraDaemon|io.gatling.app.Gatling|plexus-classworlds' | head -1)"
+  done
+  [ $found = 1 ] || echo "  other heavy processes: none"
+  echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
