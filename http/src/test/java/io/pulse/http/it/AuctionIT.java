@@ -184,7 +184,7 @@ class AuctionIT {
     try {
       try (WsClient s = TestNodes.connect(first.httpPort(), seller);
           WsClient b = TestNodes.connect(first.httpPort(), bob)) {
-        auction = create(s, "\"durationMs\":6000");
+        auction = create(s, "\"durationMs\":20000");
         endsAt = get(s, auction).get("endsAt").asLong();
         b.ok(bid(auction, "\"12.00\"", "k"), WAIT);
       }
@@ -197,7 +197,7 @@ class AuctionIT {
       // sharding remembers the auction: the new node starts it and its close timer by itself
       TestNodes.awaitCondition(
           () -> cql.execute("SELECT sequence_nr FROM pulse.messages WHERE persistence_id = ? AND partition_nr = 0", "Auction|" + auction).all().size() == 3,
-          WAIT,
+          Duration.ofSeconds(60), // the end is ~20 s after creation: long enough for a slow stop and start
           "the Closed event in the journal");
       try (WsClient w = TestNodes.connect(second.httpPort(), TestNodes.uniqueUser("eve"))) {
         w.ok("{\"type\":\"subscribe\",\"topic\":\"auction:" + auction + "\",\"since\":0}", WAIT);
