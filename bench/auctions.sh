@@ -13,23 +13,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 RUNS=${1:?runs}; BIDDERS=${2:?bidder counts, e.g. "32 128"}; shift 2
-WORK=$(mktemp -d /tmp/pulse-auction.XXXXXX)
-cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
-export PULSE_HTTP_PORT=${PULSE_HTTP_PORT:-28380} PULSE_REMOTE_PORT=${PULSE_REMOTE_PORT:-26020}
-export PULSE_CASSANDRA_PORT=${PULSE_CASSANDRA_PORT:-19542} PULSE_CASSANDRA_STORAGE_PORT=${PULSE_CASSANDRA_STORAGE_PORT:-17500}
-export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
-LIMITS="-Dpulse.gateway.rate-limit.per-second=100000 -Dpulse.gateway.rate-limit.burst=100000"
-(cd "$WORK" && exec "${PULSE_NODE_JAVA:-java}" @"$ROOT/jvm.options" $LIMITS ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
-NODE=$!
-GPID=""
-cleanup() {
-  [ -n "$GPID" ] && kill "$GPID" 2>/dev/null || true
-  kill $NODE 2>/dev/null && wait $NODE 2>/dev/null || true
-}
-trap cleanup EXIT
-await_ready "http://127.0.0.1:$PULSE_HTTP_PORT" $NODE
+start_bench_node auction 28380 26020 19542 17500
 ARGS=("$@")
-prop() { local v=$2; for a in "${ARGS[@]:-}"; do case "$a" in -D$1=*) v=${a#-D$1=} ;; esac; done; echo "$v"; }
 DURATION=$(prop duration 30); RAMP=$(prop ramp 3); SETTLE=$(prop settle 5)
 NODE_PIDS="$$ $NODE $(pgrep -P $NODE | tr '\n' ' ')"
 echo "machine: $(nproc) cores, node on $("${PULSE_NODE_JAVA:-java}" -version 2>&1 | head -1); $*"
@@ -42,15 +27,15 @@ for B in $BIDDERS; do
     T0=$(date +%s)
     (cd "$ROOT" && exec timeout $(( RAMP + SETTLE + DURATION + 300 )) mvn -q -pl load-tests gatling:test -Dgatling.simulationClass=io.pulse.load.AuctionSimulation \
        -Dpulse.url="http://127.0.0.1:$PULSE_HTTP_PORT" -Drun="r$B-$r-$$" -Dbidders=$B "$@" >"$WORK/gatling-$B-$r.log" 2>&1) &
-    GPID=$!
+    GPIDS=($!)
     # the simulation's clock starts at its before(), which prints "auction: run …"
-    until grep -q '^auction: run' "$WORK/gatling-$B-$r.log" 2>/dev/null || ! kill -0 $GPID 2>/dev/null; do sleep 0.5; done
+    until grep -q '^auction: run' "$WORK/gatling-$B-$r.log" 2>/dev/null || ! kill -0 ${GPIDS[0]} 2>/dev/null; do sleep 0.5; done
     sleep $(( RAMP + SETTLE + DURATION / 4 ))
     C0=$(cpu_by_role); S0=$(date +%s)
     sleep $(( DURATION / 2 ))
     C1=$(cpu_by_role); S1=$(date +%s)
-    if ! wait "$GPID"; then echo "run $r: the simulation failed (log: $WORK/gatling-$B-$r.log)"; FAILED=1; fi
-    GPID=""
+    if ! wait "${GPIDS[0]}"; then echo "run $r: the simulation failed (log: $WORK/gatling-$B-$r.log)"; FAILED=1; fi
+    GPIDS=()
     echo "== $B bidders, run $r ($(( $(date +%s) - T0 )) s), load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     cat "$REPORT" 2>/dev/null || tail -30 "$WORK/gatling-$B-$r.log"
     echo "cpu in mid-window ($(( S1 - S0 )) s): $(cpu_delta "$C0" "$C1" $(( S1 - S0 )))"

@@ -15,23 +15,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 RUNS=${1:?runs}; shift
-WORK=$(mktemp -d /tmp/pulse-docs.XXXXXX)
-cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
-export PULSE_HTTP_PORT=${PULSE_HTTP_PORT:-28280} PULSE_REMOTE_PORT=${PULSE_REMOTE_PORT:-25920}
-export PULSE_CASSANDRA_PORT=${PULSE_CASSANDRA_PORT:-19442} PULSE_CASSANDRA_STORAGE_PORT=${PULSE_CASSANDRA_STORAGE_PORT:-17400}
-export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
-LIMITS="-Dpulse.gateway.rate-limit.per-second=100000 -Dpulse.gateway.rate-limit.burst=100000"
-(cd "$WORK" && exec "${PULSE_NODE_JAVA:-java}" @"$ROOT/jvm.options" $LIMITS ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
-NODE=$!
-GPID=""
-cleanup() {
-  [ -n "$GPID" ] && kill "$GPID" 2>/dev/null || true
-  kill $NODE 2>/dev/null && wait $NODE 2>/dev/null || true
-}
-trap cleanup EXIT
-await_ready "http://127.0.0.1:$PULSE_HTTP_PORT" $NODE
+start_bench_node docs 28280 25920 19442 17400
 ARGS=("$@")
-prop() { local v=$2; for a in "${ARGS[@]:-}"; do case "$a" in -D$1=*) v=${a#-D$1=} ;; esac; done; echo "$v"; }
 MODE=$(prop mode editors)
 case "$MODE" in
   hot) DURATION=$(( $(prop step 15) * $(prop steps 8,16,32,64,128,256 | tr ',' '\n' | wc -l) )); RAMP=$(prop ramp 20) ;;
@@ -47,14 +32,14 @@ for ((r=1; r<=RUNS; r++)); do
   T0=$(date +%s)
   (cd "$ROOT" && exec timeout $(( RAMP + SETTLE + DURATION + 600 )) mvn -q -pl load-tests gatling:test -Dgatling.simulationClass=io.pulse.load.DocumentSimulation \
      -Dpulse.url="http://127.0.0.1:$PULSE_HTTP_PORT" -Drun="r$r$$" "$@" >"$WORK/gatling-$r.log" 2>&1) &
-  GPID=$!
-  until pgrep -f io.gatling.app.Gatling >/dev/null || ! kill -0 $GPID 2>/dev/null; do sleep 0.5; done
+  GPIDS=($!)
+  until pgrep -f io.gatling.app.Gatling >/dev/null || ! kill -0 ${GPIDS[0]} 2>/dev/null; do sleep 0.5; done
   sleep $(( RAMP + SETTLE + DURATION / 4 ))
   C0=$(cpu_by_role); S0=$(date +%s)
   sleep $(( DURATION / 2 ))
   C1=$(cpu_by_role); S1=$(date +%s)
-  if ! wait "$GPID"; then echo "run $r: the simulation failed (log: $WORK/gatling-$r.log)"; FAILED=1; fi
-  GPID=""
+  if ! wait "${GPIDS[0]}"; then echo "run $r: the simulation failed (log: $WORK/gatling-$r.log)"; FAILED=1; fi
+  GPIDS=()
   echo "== run $r ($(( $(date +%s) - T0 )) s)"
   cat "$REPORT" 2>/dev/null || tail -30 "$WORK/gatling-$r.log"
   echo "cpu while sending ($(( S1 - S0 )) s): $(cpu_delta "$C0" "$C1" $(( S1 - S0 )))"

@@ -15,23 +15,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 RUNS=${1:?runs}; SHARDS=${2:?load processes}; shift 2
-WORK=$(mktemp -d /tmp/pulse-sale.XXXXXX)
-cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
-export PULSE_HTTP_PORT=${PULSE_HTTP_PORT:-28480} PULSE_REMOTE_PORT=${PULSE_REMOTE_PORT:-26120}
-export PULSE_CASSANDRA_PORT=${PULSE_CASSANDRA_PORT:-19642} PULSE_CASSANDRA_STORAGE_PORT=${PULSE_CASSANDRA_STORAGE_PORT:-17600}
-export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
-LIMITS="-Dpulse.gateway.rate-limit.per-second=100000 -Dpulse.gateway.rate-limit.burst=100000"
-(cd "$WORK" && exec "${PULSE_NODE_JAVA:-java}" @"$ROOT/jvm.options" $LIMITS ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
-NODE=$!
-GPIDS=()
-cleanup() {
-  for g in "${GPIDS[@]:-}"; do [ -n "$g" ] && kill "$g" 2>/dev/null || true; done
-  kill $NODE 2>/dev/null && wait $NODE 2>/dev/null || true
-}
-trap cleanup EXIT
-await_ready "http://127.0.0.1:$PULSE_HTTP_PORT" $NODE
+start_bench_node sale 28480 26120 19642 17600
 ARGS=("$@")
-prop() { local v=$2; for a in "${ARGS[@]:-}"; do case "$a" in -D$1=*) v=${a#-D$1=} ;; esac; done; echo "$v"; }
 LEAD=$(prop lead 70); MAXSELL=$(prop maxSell 300)
 echo "machine: $(nproc) cores, node on $("${PULSE_NODE_JAVA:-java}" -version 2>&1 | head -1); $SHARDS load processes; $*"
 FAILED=0

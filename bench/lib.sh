@@ -54,3 +54,31 @@ others_running() {
   [ $found = 1 ] || echo "  other heavy processes: none"
   echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# Starts the node a bench run measures: a copy of the jar (a build during the run cannot change its
+# classes) in a fresh temp directory with its own embedded Cassandra, on the given ports, with the
+# per-connection frame limit raised so that closed-loop clients measure the entity, not the limiter
+# (PULSE_NODE_OPTS adds node JVM options after that). Sets WORK and NODE; on exit stops the load
+# processes in GPIDS, then the node. Waits until the node is ready.
+# Usage: start_bench_node NAME HTTP_PORT REMOTE_PORT CASSANDRA_PORT CASSANDRA_STORAGE_PORT
+start_bench_node() {
+  WORK=$(mktemp -d "/tmp/pulse-$1.XXXXXX")
+  cp "$ROOT/http/target/pulse-node.jar" "$WORK/pulse-node.jar"
+  export PULSE_HTTP_PORT=${PULSE_HTTP_PORT:-$2} PULSE_REMOTE_PORT=${PULSE_REMOTE_PORT:-$3}
+  export PULSE_CASSANDRA_PORT=${PULSE_CASSANDRA_PORT:-$4} PULSE_CASSANDRA_STORAGE_PORT=${PULSE_CASSANDRA_STORAGE_PORT:-$5}
+  export PULSE_CASSANDRA_DATA_DIR=$WORK/data/cassandra
+  local limits="-Dpulse.gateway.rate-limit.per-second=100000 -Dpulse.gateway.rate-limit.burst=100000"
+  (cd "$WORK" && exec "${PULSE_NODE_JAVA:-java}" @"$ROOT/jvm.options" $limits ${PULSE_NODE_OPTS:-} -jar "$WORK/pulse-node.jar" >"$WORK/node.log" 2>&1) &
+  NODE=$!
+  GPIDS=()
+  trap stop_bench_node EXIT
+  await_ready "http://127.0.0.1:$PULSE_HTTP_PORT" $NODE
+}
+
+stop_bench_node() {
+  for g in "${GPIDS[@]:-}"; do [ -n "$g" ] && kill "$g" 2>/dev/null || true; done
+  kill $NODE 2>/dev/null && wait $NODE 2>/dev/null || true
+}
+
+# A -Dname=value among the script's arguments (ARGS), or the default: prop NAME DEFAULT
+prop() { local v=$2; for a in "${ARGS[@]:-}"; do case "$a" in -D$1=*) v=${a#-D$1=} ;; esac; done; echo "$v"; }
