@@ -6,7 +6,6 @@ import io.pulse.actors.market.Instrument;
 import io.pulse.actors.market.MarketFanout;
 import io.pulse.actors.market.MarketPush;
 import io.pulse.http.auth.AuthenticatedUser;
-import io.pulse.http.auth.TokenRejected;
 import io.pulse.http.auth.TokenVerifier;
 import io.pulse.http.gateway.MarketWire;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
@@ -74,25 +72,7 @@ final class MarketRoutes extends AllDirectives {
   }
 
   private Route authenticated(Function<AuthenticatedUser, Route> inner) {
-    return optionalHeaderValueByName(
-        "Authorization",
-        header ->
-            parameterOptional(
-                "access_token",
-                query -> {
-                  String token = header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).strip()).orElse(query.orElse(null));
-                  if (token == null) return unauthorized("a bearer token is required");
-                  try {
-                    return inner.apply(verifier.verify(token));
-                  } catch (TokenRejected rejected) {
-                    return unauthorized(rejected.getMessage());
-                  }
-                }));
-  }
-
-  private Route unauthorized(String message) {
-    return respondWithHeader(
-        HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"pulse\""), () -> error(StatusCodes.UNAUTHORIZED, "unauthorized", message));
+    return new BearerAuth(verifier).authenticated(inner);
   }
 
   // ---- candles ------------------------------------------------------------------------------------

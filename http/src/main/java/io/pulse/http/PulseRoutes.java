@@ -37,12 +37,14 @@ final class PulseRoutes extends AllDirectives {
   private final Authenticator auth;
   private final SaleRequests sales;
   private final Route market;
+  private final Route drivers;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers) {
     this.system = system;
     this.auth = auth;
     this.sales = sales;
     this.market = market.routes();
+    this.drivers = drivers.routes();
   }
 
   Route routes() {
@@ -53,6 +55,7 @@ final class PulseRoutes extends AllDirectives {
                 // /ws never gets here: FrontDoor takes it before Pekko HTTP
                 purchases(),
                 market,
+                drivers,
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections
@@ -65,7 +68,8 @@ final class PulseRoutes extends AllDirectives {
     return JournalHealth.check(system, Duration.ofSeconds(2));
   }
 
-  record DevTokenRequest(String userId) {}
+  /** {@code roles}: optional, e.g. {@code ["driver"]} (docs/protocol.md, "Drivers and trips"). */
+  record DevTokenRequest(String userId, java.util.List<String> roles) {}
 
   private Route devTokens() {
     if (auth.devIssuer.isEmpty()) return reject();
@@ -83,7 +87,7 @@ final class PulseRoutes extends AllDirectives {
                                 Map.of("error", "invalid_field", "message", "userId must be 1-64 of [A-Za-z0-9_.@-]"),
                                 Jackson.marshaller());
                           }
-                          return complete(StatusCodes.OK, Map.of("token", auth.devIssuer.get().issue(req.userId())), Jackson.marshaller());
+                          return complete(StatusCodes.OK, Map.of("token", auth.devIssuer.get().issue(req.userId(), req.roles() == null ? java.util.List.of() : req.roles())), Jackson.marshaller());
                         })));
   }
 

@@ -75,13 +75,7 @@ public final class PulseSharding {
             new FixRules.Limits(d.maxSpeedMps(), d.jitterMeters(), d.maxClockSkew().toMillis()), d.persistEvery(), d.offlineAfter(), d.snapshotEvery()),
         geo,
         history);
-    ClusterSharding sharding = ClusterSharding.get(system);
-    NearbySearch search =
-        new NearbySearch(
-            geo,
-            id -> sharding.entityRefFor(Cell.ENTITY_TYPE_KEY, id),
-            system.scheduler(),
-            new NearbySearch.Limits(d.nearbyMaxRadiusMeters(), d.nearbyMaxLimit(), d.maxRegionCells(), d.nearbyTimeout()));
+    NearbySearch search = nearbySearch(system, d);
     Trip.Candidates candidates =
         pickup ->
             search
@@ -101,6 +95,16 @@ public final class PulseSharding {
         history,
         candidates);
     return search;
+  }
+
+  /** A nearby search over the cells (stateless but for a cache: the gateway makes its own). */
+  public static NearbySearch nearbySearch(ActorSystem<?> system, PulseSettings.DriverSettings d) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return new NearbySearch(
+        new GeoCells(d.h3Resolution()),
+        id -> sharding.entityRefFor(Cell.ENTITY_TYPE_KEY, id),
+        system.scheduler(),
+        new NearbySearch.Limits(d.nearbyMaxRadiusMeters(), d.nearbyMaxLimit(), d.maxRegionCells(), d.nearbyTimeout()));
   }
 
   /** The Cassandra plugin's config path: the candle store shares the journal's session. */

@@ -6,7 +6,6 @@ import io.pulse.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -86,10 +85,15 @@ public final class Cell extends AbstractBehavior<Cell.Command> {
   /** Every driver here (operators, tests). */
   public record GetDrivers(ActorRef<StatusReply<Candidates>> replyTo) implements Command {}
 
-  /** Starts or replaces the watch {@code watchId}; answered once the current drivers inside are pushed. */
-  public record Watch(String watchId, Region region, ActorRef<TopicPush> watcher, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * Starts or replaces the watch {@code watchId}; answered once the current drivers inside are pushed,
+   * with the cell's own address, which a watcher may watch to learn that the cell (and its watches) stopped.
+   */
+  public record Watch(String watchId, Region region, ActorRef<TopicPush> watcher, ActorRef<StatusReply<Watching>> replyTo) implements Command {}
 
-  public record Unwatch(String watchId) implements Command {}
+  public record Watching(String cell, ActorRef<Command> self) implements CborSerializable {}
+
+  public record Unwatch(String watchId, ActorRef<TopicPush> watcher) implements Command {}
 
   private record Sweep() implements Command {}
 
@@ -163,7 +167,7 @@ public final class Cell extends AbstractBehavior<Cell.Command> {
         })
         .onMessage(Watch.class, this::onWatch)
         .onMessage(Unwatch.class, c -> {
-          index.unwatch(c.watchId());
+          index.unwatch(c.watchId(), c.watcher());
           return this;
         })
         .onMessage(WatcherGone.class, c -> {
@@ -193,7 +197,7 @@ public final class Cell extends AbstractBehavior<Cell.Command> {
   private Behavior<Command> onWatch(Watch c) {
     getContext().watchWith(c.watcher(), new WatcherGone(c.watcher()));
     push(index.watch(c.watchId(), c.region(), c.watcher()));
-    c.replyTo().tell(StatusReply.ack());
+    c.replyTo().tell(StatusReply.success(new Watching(cellId, getContext().getSelf())));
     return this;
   }
 

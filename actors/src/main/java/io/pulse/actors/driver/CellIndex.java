@@ -28,7 +28,8 @@ final class CellIndex<W> {
   /** One change for one watcher: {@code event} is a {@link Cell.DriverEntered}, moved or left. */
   record Notice<W>(String watchId, W watcher, TopicEvent event) {}
 
-  private record Watch<W>(Region region, W watcher) {}
+  /** A watch is one watcher's: two connections may use the same watch id. */
+  private record Watch<W>(String watchId, W watcher) {}
 
   private record Tombstone(long seq, long at) {}
 
@@ -37,7 +38,7 @@ final class CellIndex<W> {
   /** When each driver was last heard of here (server time), for expiry of drivers whose entity died. */
   private final Map<String, Long> heard = new HashMap<>();
   private final Map<String, Tombstone> left = new HashMap<>();
-  private final Map<String, Watch<W>> watches = new HashMap<>();
+  private final Map<Watch<W>, Region> watches = new HashMap<>();
 
   CellIndex(GeoCells geo) {
     this.geo = geo;
@@ -70,15 +71,15 @@ final class CellIndex<W> {
     left.remove(c.driverId());
     Position before = known != null ? new Position(known.lat(), known.lng()) : previous;
     List<Notice<W>> out = new ArrayList<>();
-    for (Map.Entry<String, Watch<W>> e : watches.entrySet()) {
-      Region r = e.getValue().region();
+    for (Map.Entry<Watch<W>, Region> e : watches.entrySet()) {
+      Region r = e.getValue();
       boolean was = r.contains(geo, before);
       boolean is = r.contains(geo, c.lat(), c.lng());
       TopicEvent event;
       if (is) event = was ? Cell.moved(c) : Cell.entered(c);
       else if (was) event = new Cell.DriverLeft(c.driverId(), Cell.LEFT_REGION);
       else continue;
-      out.add(new Notice<>(e.getKey(), e.getValue().watcher(), event));
+      out.add(new Notice<>(e.getKey().watchId(), e.getKey().watcher(), event));
     }
     return out;
   }
@@ -95,10 +96,10 @@ final class CellIndex<W> {
 
   private List<Notice<W>> leaving(Candidate known, Position next, String reason) {
     List<Notice<W>> out = new ArrayList<>();
-    for (Map.Entry<String, Watch<W>> e : watches.entrySet()) {
-      Region r = e.getValue().region();
+    for (Map.Entry<Watch<W>, Region> e : watches.entrySet()) {
+      Region r = e.getValue();
       if (r.contains(geo, known.lat(), known.lng()) && !r.contains(geo, next)) {
-        out.add(new Notice<>(e.getKey(), e.getValue().watcher(), new Cell.DriverLeft(known.driverId(), next == null ? reason : Cell.LEFT_REGION)));
+        out.add(new Notice<>(e.getKey().watchId(), e.getKey().watcher(), new Cell.DriverLeft(known.driverId(), next == null ? reason : Cell.LEFT_REGION)));
       }
     }
     return out;
@@ -114,19 +115,19 @@ final class CellIndex<W> {
 
   /** Starts (or replaces) a watch; answers the drivers inside its region now, as enters. */
   List<Notice<W>> watch(String watchId, Region region, W watcher) {
-    watches.put(watchId, new Watch<>(region, watcher));
+    watches.put(new Watch<>(watchId, watcher), region);
     List<Notice<W>> out = new ArrayList<>();
     for (Candidate c : drivers.values()) if (region.contains(geo, c.lat(), c.lng())) out.add(new Notice<>(watchId, watcher, Cell.entered(c)));
     return out;
   }
 
-  void unwatch(String watchId) {
-    watches.remove(watchId);
+  void unwatch(String watchId, W watcher) {
+    watches.remove(new Watch<>(watchId, watcher));
   }
 
   /** Unwatches every watch of this watcher (its connection ended). */
   void unwatchAll(W watcher) {
-    watches.values().removeIf(w -> w.watcher().equals(watcher));
+    watches.keySet().removeIf(w -> w.watcher().equals(watcher));
   }
 
   /**

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -105,21 +104,26 @@ public final class NearbySearch {
     return StatusReply.success(List.copyOf(new java.util.LinkedHashSet<>(region.cells())));
   }
 
-  /** Registers the watch with every cell of the region; done once all have pushed their current drivers. */
-  public CompletionStage<StatusReply<Done>> watch(String watchId, Region region, ActorRef<TopicPush> watcher) {
+  /**
+   * Registers the watch with every cell of the region; done once all have pushed their current drivers,
+   * with the first cell's answer (the centre's, for a circle), whose address tells when it stopped.
+   */
+  public CompletionStage<StatusReply<Cell.Watching>> watch(String watchId, Region region, ActorRef<TopicPush> watcher) {
     StatusReply<List<String>> touched = cellsOf(region);
     if (touched.isError()) return CompletableFuture.completedFuture(StatusReply.error(touched.getError()));
-    List<CompletableFuture<StatusReply<Done>>> acks = new ArrayList<>();
+    List<CompletableFuture<StatusReply<Cell.Watching>>> acks = new ArrayList<>();
     for (String cell : touched.getValue()) {
-      acks.add(AskPattern.<Cell.Command, StatusReply<Done>>ask(cells.apply(cell), r -> new Cell.Watch(watchId, region, watcher, r), limits.timeout(), scheduler)
-          .toCompletableFuture());
+      acks.add(
+          AskPattern.<Cell.Command, StatusReply<Cell.Watching>>ask(
+                  cells.apply(cell), r -> new Cell.Watch(watchId, region, watcher, r), limits.timeout(), scheduler)
+              .toCompletableFuture());
     }
     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-        .handle((done, failure) -> failure == null ? StatusReply.ack() : Rejection.reply("unavailable", "some cells did not answer; watch again"));
+        .handle((done, failure) -> failure == null ? acks.get(0).join() : Rejection.reply("unavailable", "some cells did not answer; watch again"));
   }
 
-  public void unwatch(String watchId, Region region) {
+  public void unwatch(String watchId, Region region, ActorRef<TopicPush> watcher) {
     StatusReply<List<String>> touched = cellsOf(region);
-    if (touched.isSuccess()) for (String cell : touched.getValue()) cells.apply(cell).tell(new Cell.Unwatch(watchId));
+    if (touched.isSuccess()) for (String cell : touched.getValue()) cells.apply(cell).tell(new Cell.Unwatch(watchId, watcher));
   }
 }

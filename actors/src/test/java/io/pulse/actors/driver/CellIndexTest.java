@@ -40,7 +40,7 @@ class CellIndexTest {
     assertThat(events(index.expire(5_000, 10_000))).isEmpty();
     assertThat(events(index.expire(11_000, 10_000))).containsExactly(new Cell.DriverLeft("d1", Cell.SILENT));
     assertThat(index.idle()).isFalse();
-    index.unwatch("w");
+    index.unwatch("w", "rider");
     assertThat(index.idle()).isTrue();
   }
 

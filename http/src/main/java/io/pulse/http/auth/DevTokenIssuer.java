@@ -36,10 +36,17 @@ public final class DevTokenIssuer {
   }
 
   public String issue(String userId) {
+    return issue(userId, java.util.List.of());
+  }
+
+  /** A token granting {@code roles} (the {@code roles} claim; see {@link AuthenticatedUser}). */
+  public String issue(String userId, java.util.List<String> roles) {
     if (!UserIds.isValid(userId)) throw new IllegalArgumentException("invalid user id");
     Instant now = clock.instant();
+    JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder();
+    if (!roles.isEmpty()) builder.claim("roles", java.util.List.copyOf(roles));
     JWTClaimsSet claims =
-        new JWTClaimsSet.Builder()
+        builder
             .subject(userId)
             .issuer(issuer)
             .issueTime(Date.from(now))

@@ -78,7 +78,16 @@ public final class TokenVerifier {
     if (!issuer.equals(claims.getIssuer())) throw new TokenRejected("unexpected issuer");
     String subject = claims.getSubject();
     if (subject == null || !UserIds.isValid(subject)) throw new TokenRejected("token has no valid subject");
-    return new AuthenticatedUser(subject);
+    return new AuthenticatedUser(subject, roles(claims));
+  }
+
+  /** The {@code roles} claim: an array of strings, or absent; anything else grants no role. */
+  private static java.util.Set<String> roles(JWTClaimsSet claims) {
+    Object value = claims.getClaim("roles");
+    if (!(value instanceof java.util.List<?> list)) return java.util.Set.of();
+    java.util.Set<String> roles = new java.util.HashSet<>();
+    for (Object r : list) if (r instanceof String role) roles.add(role);
+    return roles;
   }
 
   static RSAPublicKey parseRsaPublicKey(String pem) {

@@ -20,9 +20,16 @@ public interface ClientFrame {
     }
   }
 
-  /** Per-subscription delivery: {@code maxRate} updates per second at most, {@code depth} levels; null: the topic's default. */
-  record SubscribeOptions(Integer maxRate, Integer depth) {
+  /**
+   * Per-subscription delivery: {@code maxRate} updates per second at most, {@code depth} levels; null: the topic's default.
+   * {@code region}: what a {@code region:<watchId>} subscription watches (null for every other topic).
+   */
+  record SubscribeOptions(Integer maxRate, Integer depth, io.pulse.actors.driver.Region region) {
     public static final SubscribeOptions NONE = new SubscribeOptions(null, null);
+
+    public SubscribeOptions(Integer maxRate, Integer depth) {
+      this(maxRate, depth, null);
+    }
   }
 
   record Unsubscribe(String ref, Topic topic) implements ClientFrame {}

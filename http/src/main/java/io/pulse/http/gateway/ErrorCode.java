@@ -15,4 +15,7 @@ public final class ErrorCode {
   public static final String NOT_SUBSCRIBED = "not_subscribed";
   public static final String UNAVAILABLE = "unavailable";
   public static final String INTERNAL = "internal";
+  /** Drivers and trips (docs/protocol.md, "Drivers and trips"). */
+  public static final String NOT_A_DRIVER = "not_a_driver";
+  public static final String NOT_YOUR_DRIVER = "not_your_driver";
 }

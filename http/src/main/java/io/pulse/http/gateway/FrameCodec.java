@@ -24,7 +24,9 @@ public final class FrameCodec {
           DocumentCodec.PREFIX, DocumentCodec::parse,
           AuctionCodec.PREFIX, AuctionCodec::parse,
           SaleCodec.PREFIX, SaleCodec::parse,
-          MarketCodec.PREFIX, MarketCodec::parse);
+          MarketCodec.PREFIX, MarketCodec::parse,
+          DriverCodec.DRIVER_PREFIX, DriverCodec::parse,
+          DriverCodec.TRIP_PREFIX, DriverCodec::parse);
 
   /** A parsed frame, or the error to answer it with (echoing its ref when one could be read). */
   public sealed interface Parsed {}
@@ -55,7 +57,7 @@ public final class FrameCodec {
                     ref,
                     Topic.parse(requiredText(root, "topic")),
                     optionalSeq(root, "since"),
-                    new ClientFrame.SubscribeOptions(optionalInt(root, "maxRate"), optionalInt(root, "depth")));
+                    new ClientFrame.SubscribeOptions(optionalInt(root, "maxRate"), optionalInt(root, "depth"), DriverCodec.region(root.get("region"))));
             case "unsubscribe" -> new ClientFrame.Unsubscribe(ref, Topic.parse(requiredText(root, "topic")));
             case "profile.update" -> {
               JsonNode data = root.get("data");

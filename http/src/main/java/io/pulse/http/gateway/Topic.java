@@ -14,7 +14,8 @@ public record Topic(String kind, String id) {
   public static final java.util.Set<String> MARKET_KINDS = MarketTopics.KINDS;
 
   /** Kinds whose id is an entity id ({@link ConversationIds}' alphabet): one entry per use case. */
-  private static final java.util.Set<String> ENTITY_KINDS = union(java.util.Set.of(CONVERSATION, DOCUMENT, AUCTION, SALE), MARKET_KINDS);
+  private static final java.util.Set<String> ENTITY_KINDS =
+      union(union(java.util.Set.of(CONVERSATION, DOCUMENT, AUCTION, SALE), MARKET_KINDS), DriverTopics.KINDS);
 
   private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
     java.util.Set<String> all = new java.util.HashSet<>(a);

@@ -41,6 +41,7 @@ public final class WebSocketGateway {
   private final SaleRequests sales;
   private final MarketRequests markets;
   private final java.util.Set<String> symbols;
+  private final DriverRequests drivers;
 
   /** {@code symbols}: the market's listed instruments. */
   public WebSocketGateway(
@@ -65,6 +66,9 @@ public final class WebSocketGateway {
     this.sales = new SaleRequests(sharding, settings.askTimeout(), saleSettings);
     this.symbols = java.util.Set.copyOf(symbols);
     this.markets = new MarketRequests(sharding, settings.askTimeout(), this.symbols);
+    this.drivers =
+        new DriverRequests(
+            sharding, settings.askTimeout(), io.pulse.sharding.PulseSharding.nearbySearch(system, io.pulse.config.PulseSettings.from(system.settings().config()).drivers()));
     Duration sweep = Duration.ofSeconds(30);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
   }
@@ -72,6 +76,11 @@ public final class WebSocketGateway {
   /** Flash-sale purchases, for the HTTP endpoint as well as the socket frames. */
   public SaleRequests sales() {
     return sales;
+  }
+
+  /** Drivers' nearby search, for the HTTP endpoint as well as the socket frames. */
+  public io.pulse.actors.driver.NearbySearch nearby() {
+    return drivers.nearby();
   }
 
   /** The connection operator, shared by every socket; each gets its own {@link #session}. */
@@ -88,7 +97,13 @@ public final class WebSocketGateway {
                         id -> sharding.entityRefFor(io.pulse.actors.auction.Auction.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
                     new SaleTopics(id -> sharding.entityRefFor(io.pulse.actors.auction.Sale.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler()),
                     new MarketTopics(
-                        id -> sharding.entityRefFor(io.pulse.actors.market.Instrument.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler(), symbols))),
+                        id -> sharding.entityRefFor(io.pulse.actors.market.Instrument.ENTITY_TYPE_KEY, id), settings.askTimeout(), system.scheduler(), symbols),
+                    new DriverTopics(
+                        id -> sharding.entityRefFor(io.pulse.actors.driver.Driver.ENTITY_TYPE_KEY, id),
+                        id -> sharding.entityRefFor(io.pulse.actors.driver.Trip.ENTITY_TYPE_KEY, id),
+                        drivers.nearby(),
+                        settings.askTimeout(),
+                        system.scheduler()))),
             new EntityRequests(),
             system.scheduler(),
             open,
@@ -116,6 +131,7 @@ public final class WebSocketGateway {
       if (frame instanceof AuctionFrame auction) return auctions.answer(caller, auction);
       if (frame instanceof SaleFrame sale) return sales.answer(caller, sale);
       if (frame instanceof MarketFrame market) return markets.answer(caller, market);
+      if (frame instanceof DriverFrame driver) return drivers.answer(caller, driver);
       return dispatch(caller.user(), frame);
     }
 
