@@ -66,7 +66,12 @@ public final class TestNodes {
 
   /** A client of {@code user} on the node at {@code port}, past its welcome frame. */
   public static WsClient connect(int port, String user) {
-    WsClient ws = WsClient.connect(port, devToken(port, user));
+    return connect(port, user, new String[0]);
+  }
+
+  /** As {@link #connect(int, String)}, with a token granting {@code roles} (e.g. "driver"). */
+  public static WsClient connect(int port, String user, String... roles) {
+    WsClient ws = WsClient.connect(port, devToken(port, user, roles));
     com.fasterxml.jackson.databind.JsonNode welcome = ws.next();
     if (!"welcome".equals(welcome.path("type").asText()) || !user.equals(welcome.path("userId").asText())) {
       throw new AssertionError("expected the welcome of " + user + ", got " + welcome);
@@ -82,8 +87,9 @@ public final class TestNodes {
         .count();
   }
 
-  public static String devToken(int port, String userId) {
-    HttpResponse<String> r = post(port, "/api/dev/tokens", "{\"userId\":\"" + userId + "\"}");
+  public static String devToken(int port, String userId, String... roles) {
+    String granted = roles.length == 0 ? "" : ",\"roles\":[\"" + String.join("\",\"", roles) + "\"]";
+    HttpResponse<String> r = post(port, "/api/dev/tokens", "{\"userId\":\"" + userId + "\"" + granted + "}");
     if (r.statusCode() != 200) throw new AssertionError("dev token: " + r.statusCode() + " " + r.body());
     try {
       return JSON.readTree(r.body()).get("token").asText();
@@ -94,6 +100,11 @@ public final class TestNodes {
 
   public static HttpResponse<String> get(int port, String path) {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build());
+  }
+
+  /** A GET with {@code Authorization: Bearer <token>}. */
+  public static HttpResponse<String> get(int port, String path, String token) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).header("Authorization", "Bearer " + token).GET().build());
   }
 
   public static HttpResponse<String> post(int port, String path, String json) {

@@ -156,6 +156,11 @@ public final class WsClient implements AutoCloseable {
     return nextMatching(n -> ref.equals(n.path("ref").asText(null)));
   }
 
+  /** Forgets the frames nextMatching passed over: what a test checks next is only what arrives from now. */
+  public void discardPassedOver() {
+    skipped.clear();
+  }
+
   /** Asserts that no frame matching {@code match} is unread or arrives within {@code quiet}; others are kept. */
   public void expectNothingMatching(Predicate<JsonNode> match, Duration quiet) {
     for (JsonNode n : skipped) if (match.test(n)) throw new AssertionError("unexpected frame " + n);
