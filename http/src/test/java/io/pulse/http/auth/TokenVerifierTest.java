@@ -46,6 +46,15 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aTokenCarriesItsRolesAndAnythingButAnArrayOfStringsGrantsNone() throws Exception {
+    String driver = new DevTokenIssuer(SECRET, "pulse", Duration.ofHours(1), CLOCK).issue("dana", java.util.List.of("driver"));
+    AuthenticatedUser user = verifier.verify(driver);
+    assertThat(user.has(AuthenticatedUser.DRIVER)).isTrue();
+    assertThat(user.has(AuthenticatedUser.FLEET)).isFalse();
+    assertThat(verifier.verify(hs256(SECRET, claims().claim("roles", "driver").build())).roles()).isEmpty();
+  }
+
+  @Test
   void rejectsMissingMalformedForgedExpiredAndForeignTokens() throws Exception {
     assertThatThrownBy(() -> verifier.verify(null)).hasMessage("missing token");
     assertThatThrownBy(() -> verifier.verify("not.a.jwt")).isInstanceOf(TokenRejected.class);
