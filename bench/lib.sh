@@ -41,7 +41,7 @@ others_running() {
   local mine=" $* " found=0
   for d in /proc/[0-9]*; do
     local pid=${d#/proc/} cmd ppid
-    cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    cmd=$( (tr '\0' ' ' <"$d/cmdline") 2>/dev/null) || continue
     case "$cmd" in
       *pulse-node.jar*|*CassandraDaemon*|*io.gatling.app.Gatling*|*plexus-classworlds*) ;;
       *) continue ;;

@@ -164,15 +164,20 @@ final class PulseRoutes extends AllDirectives {
                     Map.of("position", w.position(), "retryAfterMs", w.retryAfterMs())));
       }
       SaleRequests.Refused r = (SaleRequests.Refused) p;
-      Map<String, Object> extra = r.remaining() == null ? Map.of() : Map.of("remaining", r.remaining());
-      return problem(statusOf(r.code()), r.code(), r.message(), extra);
+      Map<String, Object> extra = new LinkedHashMap<>();
+      if (r.remaining() != null) extra.put("remaining", r.remaining());
+      if (r.retryAfterMs() == null) return problem(statusOf(r.code()), r.code(), r.message(), extra);
+      extra.put("retryAfterMs", r.retryAfterMs());
+      return respondWithHeader(
+          RawHeader.create("Retry-After", Long.toString(Math.max(1, (r.retryAfterMs() + 999) / 1000))),
+          () -> problem(statusOf(r.code()), r.code(), r.message(), extra));
     });
   }
 
   /** The HTTP status of each refusal code of a purchase (docs/protocol.md). */
   static StatusCode statusOf(String code) {
     return switch (code) {
-      case "idempotency_key_reused", "sold_out", "insufficient_stock", "not_started" -> StatusCodes.CONFLICT;
+      case "idempotency_key_reused", "sold_out", "all_held", "insufficient_stock", "not_started" -> StatusCodes.CONFLICT;
       case "limit_exceeded" -> StatusCodes.FORBIDDEN;
       case "unknown_sale" -> StatusCodes.NOT_FOUND;
       default -> StatusCodes.BAD_REQUEST;

@@ -72,8 +72,7 @@ public class AuctionSimulation extends Simulation {
   static final LongAdder REFUSED = new LongAdder(); // bid_too_low, inside the window
   static final LongAdder ACCEPTED_ALL = new LongAdder();
   static final LongAdder DUPLICATES = new LongAdder();
-  static final Map<String, LongAdder> ERRORS = new ConcurrentHashMap<>();
-  static final Map<String, String> ERROR_EXAMPLES = new ConcurrentHashMap<>();
+  static final OtherAnswers OTHER = new OtherAnswers();
 
   private volatile String auctionId;
   private volatile long startMicros;
@@ -154,8 +153,7 @@ public class AuctionSimulation extends Simulation {
       return true;
     }
     String key = code == null ? "unexpected frame" : code;
-    ERRORS.computeIfAbsent(key, k -> new LongAdder()).increment();
-    ERROR_EXAMPLES.putIfAbsent(key, text.length() > 300 ? text.substring(0, 300) : text);
+    OTHER.count(key, text);
     return false;
   }
 
@@ -222,18 +220,9 @@ public class AuctionSimulation extends Simulation {
     out.append("  ack ms, all answers    ").append(percentiles(ACK)).append('\n');
     out.append("  ack ms, accepted       ").append(percentiles(ACCEPTED_ACK)).append('\n');
     out.append("  duplicates             ").append(DUPLICATES.sum()).append('\n');
-    List<String> errors = new ArrayList<>();
-    ERRORS.forEach((k, v) -> errors.add(k + "=" + v.sum() + " (e.g. " + ERROR_EXAMPLES.get(k) + ")"));
-    out.append("  other answers          ").append(errors.isEmpty() ? "none" : String.join("; ", errors)).append('\n');
+    out.append("  other answers          ").append(OTHER.summary()).append('\n');
     out.append("  server                 ").append(server).append('\n');
     out.append(String.format(Locale.ROOT, "  load generator GC      %s%n", GeneratorPauses.tally().format(1, duration)));
-    Path file = ChatSimulation.targetDir().resolve(report);
-    try {
-      Files.writeString(file, out.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    System.out.print(out);
-    System.out.println("  written to " + file);
+    Targets.writeReport(report, out);
   }
 }

@@ -88,6 +88,7 @@ public class FlashSaleSimulation extends Simulation {
   static final LongAdder NOT_ADMITTED = new LongAdder();
   static final LongAdder NOT_STARTED = new LongAdder();
   static final LongAdder SOLD_OUT_ANSWERS = new LongAdder();
+  static final LongAdder ALL_HELD = new LongAdder(); // "nothing free now, retry": held units may come back
   static final LongAdder JOINED = new LongAdder();
   static final LongAdder SOLD_OUT_SEEN = new LongAdder(); // crowd members who got the sold_out event
   static final LongAdder QUEUE_EVENTS = new LongAdder();
@@ -97,8 +98,7 @@ public class FlashSaleSimulation extends Simulation {
   static final AtomicLong LAST_CONFIRM = new AtomicLong();
   static final AtomicLong FIRST_SOLD_OUT = new AtomicLong(Long.MAX_VALUE);
   static final AtomicLong PURCHASERS_DONE = new AtomicLong();
-  static final Map<String, LongAdder> ERRORS = new ConcurrentHashMap<>();
-  static final Map<String, String> ERROR_EXAMPLES = new ConcurrentHashMap<>();
+  static final OtherAnswers OTHER = new OtherAnswers();
 
   /** One buyer's own state (Gatling's session is immutable). */
   static final class Buyer {
@@ -117,8 +117,7 @@ public class FlashSaleSimulation extends Simulation {
   }
 
   private static void error(String code, String text) {
-    ERRORS.computeIfAbsent(code, k -> new LongAdder()).increment();
-    ERROR_EXAMPLES.putIfAbsent(code, text.length() > 300 ? text.substring(0, 300) : text);
+    OTHER.count(code, text);
   }
 
   private static long longField(String text, String name) {
@@ -154,6 +153,11 @@ public class FlashSaleSimulation extends Simulation {
     String code = field(text, "code");
     if ("not_admitted".equals(code)) {
       NOT_ADMITTED.increment();
+      b.pauseMs = Math.max(20, Math.min(5_000, longField(text, "retryAfterMs")));
+      return true;
+    }
+    if ("all_held".equals(code)) {
+      ALL_HELD.increment();
       b.pauseMs = Math.max(20, Math.min(5_000, longField(text, "retryAfterMs")));
       return true;
     }
@@ -202,17 +206,6 @@ public class FlashSaleSimulation extends Simulation {
     return s;
   }
 
-  private ChainBuilder connect() {
-    return exec(Targets.devToken())
-        .exitHereIfFailed()
-        .exec(ws("connect")
-            .connect("/ws?access_token=#{token}")
-            .subprotocol("pulse.v1")
-            .await(replyTimeout)
-            .on(ws.checkTextMessage("welcome").check(jsonPath("$.type").is("welcome"))))
-        .exitHereIfFailed();
-  }
-
   private ChainBuilder join() {
     return exec(ws("sale.join")
             .sendText("{\"type\":\"sale.join\",\"ref\":\"j\",\"sku\":\"" + sku + "\"}")
@@ -233,7 +226,7 @@ public class FlashSaleSimulation extends Simulation {
   private final ScenarioBuilder purchase =
       scenario("purchaser")
           .exec(s -> s.set("userId", Targets.USER_PREFIX + "-" + run + "-p" + s.userId()))
-          .exec(connect())
+          .exec(Targets.connect(replyTimeout))
           .exec(join())
           .pause(s -> Duration.ofMillis(Math.max(0, startsAt - System.currentTimeMillis())))
           .asLongAs(s -> !buyer(s).done && nowMicros() < endMicros)
@@ -282,7 +275,7 @@ public class FlashSaleSimulation extends Simulation {
   private final ScenarioBuilder watchers =
       scenario("crowd")
           .exec(s -> s.set("userId", Targets.USER_PREFIX + "-" + run + "-s" + shard + "-c" + s.userId()))
-          .exec(connect())
+          .exec(Targets.connect(replyTimeout))
           .exec(ws("subscribe")
               .sendText("{\"type\":\"subscribe\",\"ref\":\"sub\",\"topic\":\"sale:" + sku + "\"}")
               .await(replyTimeout)
@@ -349,7 +342,7 @@ public class FlashSaleSimulation extends Simulation {
       out.append(String.format(Locale.ROOT, "  purchases/s            %.0f (purchase + confirm each)%n", secs <= 0 ? 0 : CONFIRMED.sum() / secs));
       out.append("  purchase ms            ").append(percentiles(PURCHASE)).append('\n');
       out.append("  confirm ms             ").append(percentiles(CONFIRM)).append('\n');
-      out.append(String.format(Locale.ROOT, "  waited out             %d not_admitted, %d not_started%n", NOT_ADMITTED.sum(), NOT_STARTED.sum()));
+      out.append(String.format(Locale.ROOT, "  waited out             %d not_admitted, %d not_started, %d all_held%n", NOT_ADMITTED.sum(), NOT_STARTED.sum(), ALL_HELD.sum()));
       String server;
       try {
         Thread.sleep(settleMs); // sale.get's counts are the buckets' reports, up to a few hundred ms old
@@ -369,17 +362,8 @@ public class FlashSaleSimulation extends Simulation {
       out.append(String.format(Locale.ROOT, "  watchers told sold out %d of %d (queue events %d, stock events %d)%n",
           SOLD_OUT_SEEN.sum(), crowd, QUEUE_EVENTS.sum(), STOCK_EVENTS.sum()));
     }
-    List<String> errors = new ArrayList<>();
-    ERRORS.forEach((k, v) -> errors.add(k + "=" + v.sum() + " (e.g. " + ERROR_EXAMPLES.get(k) + ")"));
-    out.append("  other answers          ").append(errors.isEmpty() ? "none" : String.join("; ", errors)).append('\n');
+    out.append("  other answers          ").append(OTHER.summary()).append('\n');
     out.append("  load generator GC      ").append(GeneratorPauses.tally().format(1, Math.max(1, (LAST_CONFIRM.get() - startMicros) / 1e6))).append('\n');
-    Path file = ChatSimulation.targetDir().resolve(report);
-    try {
-      Files.writeString(file, out.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    System.out.print(out);
-    System.out.println("  written to " + file);
+    Targets.writeReport(report, out);
   }
 }

@@ -6,6 +6,10 @@ import static io.gatling.javaapi.http.HttpDsl.*;
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.FeederBuilder;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -53,6 +57,30 @@ final class Targets {
             .body(StringBody("{\"userId\":\"#{userId}\"}"))
             .asJson()
             .check(status().is(200), jsonPath("$.token").saveAs("token")));
+  }
+
+  /** Opens the virtual user's socket with #{token} and waits for its welcome frame. */
+  static ChainBuilder connect(int replyTimeoutSeconds) {
+    return exec(devToken())
+        .exitHereIfFailed()
+        .exec(ws("connect")
+            .connect("/ws?access_token=#{token}")
+            .subprotocol("pulse.v1")
+            .await(replyTimeoutSeconds)
+            .on(ws.checkTextMessage("welcome").check(jsonPath("$.type").is("welcome"))))
+        .exitHereIfFailed();
+  }
+
+  /** Writes a simulation's report to {@code target/<name>} and prints it. */
+  static void writeReport(String name, CharSequence report) {
+    Path file = ChatSimulation.targetDir().resolve(name);
+    try {
+      Files.writeString(file, report);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.out.print(report);
+    System.out.println("  written to " + file);
   }
 
   private static Iterator<Map<String, Object>> userIds() {

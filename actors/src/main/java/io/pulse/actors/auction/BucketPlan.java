@@ -34,9 +34,9 @@ import java.util.List;
  * per-user entity and no memory of who was passed on; it only needs the order (and {@code N}) to stay
  * the same for the sale's lifetime.
  *
- * <p>The price of this simplicity: a bucket that is empty only because its units are held answers a
- * final {@code sold_out} to users homed there (their units might still come back to it), even if other
- * buckets have stock; and a user who bought in a bucket keeps buying only there. With users spread
+ * <p>The price of this simplicity: a bucket that is empty only because its units are held answers
+ * {@code all_held} with a retry time to users homed there (their units might still come back to it),
+ * even if other buckets have stock; and a user who bought in a bucket keeps buying only there. With users spread
  * evenly buckets drain together, so both are short windows at the end of a sale.
  */
 public final class BucketPlan {

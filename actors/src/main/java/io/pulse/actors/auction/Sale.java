@@ -115,7 +115,11 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   public record SoldOut(int units, long at) implements Event {}
 
   /** Ephemeral: the stock now, summed over the buckets. */
-  public record StockLevel(int units, int remaining, int held, int sold, long at) implements TopicEvent {}
+  public record StockLevel(int units, int remaining, int held, int sold, long at) implements TopicEvent {
+    boolean sameCounts(StockLevel o) {
+      return o != null && units == o.units && remaining == o.remaining && held == o.held && sold == o.sold;
+    }
+  }
 
   // ---- state --------------------------------------------------------------------------------------
 
@@ -188,6 +192,7 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
   private final Clock clock;
   // In memory only: rebuilt from the buckets' reports after a restart.
   private final Map<Integer, SaleBucket.Stock> stock = new HashMap<>();
+  private StockLevel lastPushed;
   private final List<ActorRef<StatusReply<View>>> waitingForBuckets = new ArrayList<>();
 
   private Sale(
@@ -250,7 +255,12 @@ public final class Sale extends EventSourcedBehaviorWithEnforcedReplies<Sale.Com
         .onCommand(
             PushStock.class,
             (state, c) -> {
-              if (state.opened()) fanout.tell(new TopicFanout.Broadcast("stock", level(state)));
+              // buckets re-report while nothing sells (before the start, say): push only a change
+              StockLevel now = state.opened() ? level(state) : null;
+              if (now != null && !now.sameCounts(lastPushed)) {
+                lastPushed = now;
+                fanout.tell(new TopicFanout.Broadcast("stock", now));
+              }
               return Effect().noReply();
             })
         .onCommand(Subscribe.class, this::onSubscribe)

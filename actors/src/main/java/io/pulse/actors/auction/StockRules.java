@@ -31,6 +31,8 @@ public final class StockRules {
   public static final String INVALID_SALE = "invalid_sale";
   public static final String NOT_STARTED = "not_started";
   public static final String SOLD_OUT = "sold_out";
+  /** Nothing free now, but held units come back if not paid for: retry after {@code retryAfterMs}. */
+  public static final String ALL_HELD = "all_held";
   public static final String INSUFFICIENT_STOCK = "insufficient_stock";
   public static final String LIMIT_EXCEEDED = "limit_exceeded";
   public static final String INVALID_QUANTITY = "invalid_quantity";
@@ -47,11 +49,16 @@ public final class StockRules {
    * A refused command: a stable code and a reason for humans. {@code remaining} is the free stock for
    * {@link #SOLD_OUT} (0) and {@link #INSUFFICIENT_STOCK}, null otherwise. {@code tryNextBucket} is
    * true only on a {@link #SOLD_OUT} from a bucket that can never serve this user (see {@link
-   * BucketPlan}); a single-ledger sale can ignore it.
+   * BucketPlan}); a single-ledger sale can ignore it. {@code retryAfterMs} is set on {@link
+   * #ALL_HELD}: when the first hold lapses.
    */
-  public record Refusal(String code, String reason, Integer remaining, boolean tryNextBucket) implements CborSerializable {
+  public record Refusal(String code, String reason, Integer remaining, boolean tryNextBucket, Long retryAfterMs) implements CborSerializable {
+    public Refusal(String code, String reason, Integer remaining, boolean tryNextBucket) {
+      this(code, reason, remaining, tryNextBucket, null);
+    }
+
     public Refusal(String code, String reason) {
-      this(code, reason, null, false);
+      this(code, reason, null, false, null);
     }
   }
 
@@ -115,7 +122,8 @@ public final class StockRules {
    * with the same key and body replays the first hold (even after it ended); only placed holds are
    * remembered, a refused purchase is simply decided again.
    *
-   * <p>Checks, in order: key, quantity, start, nothing free ({@link #SOLD_OUT}), the user's limit,
+   * <p>Checks, in order: key, quantity, start, nothing free ({@link #ALL_HELD} while units are held,
+   * else {@link #SOLD_OUT}), the user's limit,
    * fewer free than asked ({@link #INSUFFICIENT_STOCK}).
    *
    * @throws IllegalArgumentException if {@code holdId} is already used here (the entity's bug)
@@ -144,12 +152,16 @@ public final class StockRules {
     StockLedger current = ledger.applyAll(events);
     StockLedger.Stake stake = current.stake(userId);
     int free = current.free();
+    if (free == 0 && !current.exhausted()) {
+      // Not sold out: units held by others come back unless paid for, so say when to try again.
+      // The user may not move on to another bucket (BucketPlan): this one may still serve them.
+      long retryAfter = Math.max(0, current.nextExpiry() - now);
+      return new Refused(new Refusal(ALL_HELD, "every unit left is held; held units come back if they are not paid for", 0, false, retryAfter));
+    }
     if (free == 0) {
       // Only a bucket that is sold out for good and holds nothing of this user's may pass them on:
       // it will never sell them anything, so their purchases still live in one bucket (BucketPlan).
-      boolean next = current.exhausted() && stake.total() == 0;
-      String reason = current.held() > 0 ? "sold out; held units come back if they are not paid for" : "sold out";
-      return new Refused(new Refusal(SOLD_OUT, reason, 0, next));
+      return new Refused(new Refusal(SOLD_OUT, "sold out", 0, stake.total() == 0));
     }
     long allowed = (long) spec.perUserLimit() - stake.total();
     if (units > allowed) {

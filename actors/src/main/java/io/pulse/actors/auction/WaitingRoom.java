@@ -32,7 +32,8 @@ import org.apache.pekko.pattern.StatusReply;
  * admission rate is cluster-wide whichever node a buyer is connected to. Buyers join in arrival order
  * and get a place in the line; from the sale's start, a timer lets in {@code admitPerSecond} from the
  * front (spread over ticks of {@code tick}), and every {@code positionInterval} each waiting buyer with
- * a connection is pushed their place (an ephemeral value on {@code sale:<sku>}, key {@code queue}).
+ * a connection is pushed their place (an ephemeral value on {@code sale:<sku>}, key {@code queue}), a
+ * slice of the line per tick; before the start places do not move and nothing is pushed.
  * After the start a buyer who finds nobody waiting and admission capacity left is let in at once.
  * When the {@link Sale} is sold out, everyone waiting is told so and later joins are answered so.
  *
@@ -206,10 +207,9 @@ public final class WaitingRoom extends AbstractBehavior<WaitingRoom.Command> {
 
   private Behavior<Command> onTick() {
     ticks++;
-    if (soldOut || !started()) {
-      if (ticksPerPush() > 0 && ticks % ticksPerPush() == 0) pushPositions();
-      return this;
-    }
+    // Before the start nobody moves: the place a join answered stands, so there is nothing to push
+    // (a crowd of thousands joining in the last minute would otherwise be pushed the same places).
+    if (soldOut || !started()) return this;
     // at most one tick's worth is kept for buyers who come later: a steady rate, no burst
     budget = Math.min(budget + perTick, Math.max(1, perTick));
     int admit = (int) Math.min(Math.floor(budget), line.size() - admittedUpTo);
@@ -219,7 +219,7 @@ public final class WaitingRoom extends AbstractBehavior<WaitingRoom.Command> {
       if (w != null) w.tell(new TopicPush.Ephemeral(topic, "queue", new Ticket(sku, ADMITTED, 0, 0)));
     }
     budget -= admit;
-    if (ticks % ticksPerPush() == 0) pushPositions();
+    pushPositions((int) (ticks % ticksPerPush()), (int) ticksPerPush());
     return this;
   }
 
@@ -227,8 +227,14 @@ public final class WaitingRoom extends AbstractBehavior<WaitingRoom.Command> {
     return Math.max(1, settings.positionInterval().toMillis() / Math.max(1, settings.tick().toMillis()));
   }
 
-  private void pushPositions() {
-    for (int t = admittedUpTo; t < line.size(); t++) {
+  /**
+   * Pushes their place to the waiting buyers whose ticket is {@code phase} modulo {@code every}: each
+   * tick one slice of the line, so each buyer hears once per {@code positionInterval} and the room
+   * never sends the whole line in one burst.
+   */
+  private void pushPositions(int phase, int every) {
+    int first = admittedUpTo + Math.floorMod(phase - admittedUpTo, every);
+    for (int t = first; t < line.size(); t += every) {
       ActorRef<TopicPush> w = watchers.get(line.get(t));
       if (w != null) w.tell(new TopicPush.Ephemeral(topic, "queue", ticket(t)));
     }

@@ -166,6 +166,8 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
   private final TreeMap<Long, OrderBook.PriceLevel> asks = new TreeMap<>();
   /** The seq of the last change of the book, and of the instrument's last event. */
   private long bookSeq;
+  /** When the newest book change arrived from the entity (epoch ms): a diff's {@code at}. */
+  private long bookChangedAt;
   private long lastSeq;
   private final Map<Key, DurableSub> durable = new HashMap<>();
   private final Map<Key, BookSub> books = new HashMap<>();
@@ -362,6 +364,7 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
       markAll(bid, c.price());
     }
     bookSeq = m.seq();
+    bookChangedAt = System.currentTimeMillis();
     flushDue();
     return this;
   }
@@ -394,7 +397,7 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
     List<OrderBook.PriceLevel> askChanges = diff(asks, sub.depth, sub.sentAsks, sub.dirtyAsks);
     sub.dirty = false;
     if (bidChanges.isEmpty() && askChanges.isEmpty()) return; // nothing it can see changed
-    key.watcher().tell(new MarketPush.BookDiff(topic(Stream.BOOK), sub.lastSent, bookSeq, bidChanges, askChanges));
+    key.watcher().tell(new MarketPush.BookDiff(topic(Stream.BOOK), sub.lastSent, bookSeq, bidChanges, askChanges, bookChangedAt));
     sub.lastSent = bookSeq;
     sub.nextDue = now + sub.intervalNanos;
   }

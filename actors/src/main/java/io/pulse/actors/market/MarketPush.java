@@ -19,8 +19,11 @@ public sealed interface MarketPush extends CborSerializable {
   /** A persisted event of a durable stream (a trade, an order event of the subscriber). */
   record Appended(String topic, long prevSeq, long seq, TopicEvent event) implements MarketPush {}
 
-  /** Changed levels of the book since {@code prevSeq}, each with its quantity now (0: gone), best first. */
-  record BookDiff(String topic, long prevSeq, long seq, List<OrderBook.PriceLevel> bids, List<OrderBook.PriceLevel> asks)
+  /**
+   * Changed levels of the book since {@code prevSeq}, each with its quantity now (0: gone), best first;
+   * {@code at}: when the newest change in it was published (epoch ms), so a client can tell its age.
+   */
+  record BookDiff(String topic, long prevSeq, long seq, List<OrderBook.PriceLevel> bids, List<OrderBook.PriceLevel> asks, long at)
       implements MarketPush {}
 
   /** The whole (depth-limited) book as of {@code seq}: replaces what the subscriber holds. */

@@ -109,7 +109,7 @@ class BucketPlanTest {
     assertThat(buckets[0].free()).isZero();
     String third = user(0, 2, zero, other);
     Refused held = (Refused) purchase(buckets, third, 1, new HoldId("5"), null, START);
-    assertThat(held.refusal().code()).isEqualTo(StockRules.SOLD_OUT);
+    assertThat(held.refusal().code()).isEqualTo(StockRules.ALL_HELD);
     assertThat(held.refusal().tryNextBucket()).isFalse();
   }
 

@@ -119,9 +119,10 @@ class SaleBucketTest {
     assertThat(insufficient.code()).isEqualTo(StockRules.INSUFFICIENT_STOCK);
     assertThat(insufficient.remaining()).isEqualTo(1);
     held("dave", 1, null);
-    StockRules.Refusal soldOut = refused("erin", 1, null);
-    assertThat(soldOut.code()).isEqualTo(StockRules.SOLD_OUT);
-    assertThat(soldOut.tryNextBucket()).as("held units may come back").isFalse();
+    StockRules.Refusal allHeld = refused("erin", 1, null);
+    assertThat(allHeld.code()).as("held units may come back").isEqualTo(StockRules.ALL_HELD);
+    assertThat(allHeld.retryAfterMs()).isEqualTo(HOLD);
+    assertThat(allHeld.tryNextBucket()).isFalse();
     SaleBucket.Stock expected = new SaleBucket.Stock(sku, 0, 4, 5, 0, 5, 0, false);
     assertThat(awaitReport(expected::equals)).isEqualTo(expected);
   }

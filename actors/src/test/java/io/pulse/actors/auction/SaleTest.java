@@ -151,6 +151,24 @@ class SaleTest {
   }
 
   @Test
+  void bucketsReportingTheSameCountsPushNothingNew() {
+    TestProbe<StatusReply<Sale.View>> operator = testKit.createTestProbe();
+    sale.runCommand(new Sale.Open("op", spec(4), 1, operator.ref()));
+    TestProbe<TopicPush> watcher = testKit.createTestProbe();
+    sale.runCommand(new Sale.Subscribe("eve", -1, watcher.ref(), testKit.<StatusReply<Sale.Subscribed>>createTestProbe().ref()));
+    assertThat(((Sale.StockLevel) ((TopicPush.Ephemeral) watcher.receiveMessage()).event()).remaining()).isEqualTo(4);
+    report(0, 1, 4, 4, 0, 0);
+    operator.receiveMessage();
+    // the first report is pushed; re-reports with the same counts (a bucket's refresh before the start) are not
+    assertThat(((Sale.StockLevel) ((TopicPush.Ephemeral) watcher.receiveMessage()).event()).remaining()).isEqualTo(4);
+    report(0, 2, 4, 4, 0, 0);
+    report(0, 3, 4, 4, 0, 0);
+    watcher.expectNoMessage(Duration.ofMillis(300)); // six push intervals
+    report(0, 4, 4, 3, 1, 0);
+    assertThat(((Sale.StockLevel) ((TopicPush.Ephemeral) watcher.receiveMessage()).event()).held()).isEqualTo(1);
+  }
+
+  @Test
   void theWaitingRoomLetsBuyersInAtItsRateFromTheStartAndTellsThemTheirPlace() {
     long startsAt = System.currentTimeMillis() + 400;
     ActorRef<Sale.Command> fake = fakeSale(startsAt);
@@ -180,6 +198,36 @@ class SaleTest {
     roomRef.tell(new WaitingRoom.SaleSoldOut());
     roomRef.tell(new WaitingRoom.Join("late", null, replies.ref()));
     assertThat(replies.receiveMessage().getValue().state()).isEqualTo(WaitingRoom.SOLD_OUT);
+  }
+
+  @Test
+  void placesAreNotPushedBeforeTheStartAndMoveAfterIt() {
+    long startsAt = System.currentTimeMillis() + 700;
+    ActorRef<Sale.Command> fake = fakeSale(startsAt);
+    // 2 in per second, a tick of 100 ms, places every 300 ms: each buyer hears every third tick
+    var roomRef = testKit.spawn(
+        WaitingRoom.create(sku, new WaitingRoom.Settings(2, Duration.ofMillis(100), Duration.ofMillis(300)), s -> fake, Duration.ofSeconds(3), Clock.systemUTC()));
+    TestProbe<StatusReply<WaitingRoom.Ticket>> replies = testKit.createTestProbe();
+    List<TestProbe<TopicPush>> watchers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      TestProbe<TopicPush> w = testKit.createTestProbe();
+      watchers.add(w);
+      roomRef.tell(new WaitingRoom.Join("u" + i, w.ref(), replies.ref()));
+      assertThat(replies.receiveMessage().getValue().position()).isEqualTo(i + 1);
+    }
+    // the answer to the join stands until the start: nothing is pushed before it
+    long beforeStart = startsAt - System.currentTimeMillis() - 100;
+    if (beforeStart > 0) watchers.get(2).expectNoMessage(Duration.ofMillis(beforeStart));
+    // after it the last buyer hears its place move up, then that it is in
+    TestProbe<TopicPush> last = watchers.get(2);
+    List<Long> places = new ArrayList<>();
+    WaitingRoom.Ticket seen;
+    do {
+      seen = (WaitingRoom.Ticket) ((TopicPush.Ephemeral) last.receiveMessage(Duration.ofSeconds(3))).event();
+      if (seen.state().equals(WaitingRoom.WAITING)) places.add(seen.position());
+    } while (!seen.state().equals(WaitingRoom.ADMITTED));
+    assertThat(places).isNotEmpty().isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    assertThat(places.get(places.size() - 1)).isLessThan(3);
   }
 
   @Test

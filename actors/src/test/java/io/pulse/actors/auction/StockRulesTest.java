@@ -10,6 +10,7 @@ import static io.pulse.actors.auction.StockRules.INVALID_SALE;
 import static io.pulse.actors.auction.StockRules.LIMIT_EXCEEDED;
 import static io.pulse.actors.auction.StockRules.NOT_STARTED;
 import static io.pulse.actors.auction.StockRules.NOT_YOUR_HOLD;
+import static io.pulse.actors.auction.StockRules.ALL_HELD;
 import static io.pulse.actors.auction.StockRules.SOLD_OUT;
 import static io.pulse.actors.auction.StockRules.UNKNOWN_HOLD;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -124,9 +125,10 @@ class StockRulesTest {
     ledger = buy(ledger, "d", 1, id(), START);
 
     Refusal none = refusal(StockRules.hold(ledger, "e", 1, id(), START));
-    assertThat(none.code()).isEqualTo(SOLD_OUT);
+    assertThat(none.code()).isEqualTo(ALL_HELD); // held, not sold: units may come back
     assertThat(none.remaining()).isZero();
-    assertThat(none.tryNextBucket()).isFalse(); // held, not sold: units may come back
+    assertThat(none.retryAfterMs()).isEqualTo(HOLD); // the first hold lapses then
+    assertThat(none.tryNextBucket()).isFalse();
   }
 
   @Test
@@ -146,11 +148,11 @@ class StockRulesTest {
   }
 
   @Test
-  void soldOutComesBeforeTheLimit() {
+  void nothingFreeComesBeforeTheLimit() {
     StockLedger ledger = ledger();
     for (String u : List.of("a", "b", "c")) ledger = buy(ledger, u, 3, id(), START);
     ledger = buy(ledger, "d", 1, id(), START);
-    assertThat(code(StockRules.hold(ledger, "a", 1, id(), START))).isEqualTo(SOLD_OUT);
+    assertThat(code(StockRules.hold(ledger, "a", 1, id(), START))).isEqualTo(ALL_HELD);
   }
 
   @Test
@@ -193,7 +195,9 @@ class StockRulesTest {
     }
     HoldId d = id();
     ledger = buy(ledger, "d", 1, d, START + 30_000);
-    assertThat(code(StockRules.hold(ledger, "e", 2, id(), START + HOLD - 1))).isEqualTo(SOLD_OUT);
+    Refusal early = refusal(StockRules.hold(ledger, "e", 2, id(), START + HOLD - 1));
+    assertThat(early.code()).isEqualTo(ALL_HELD);
+    assertThat(early.retryAfterMs()).isEqualTo(1);
 
     // The timer has not run, but the first three holds are due: their units serve e.
     HoldId e = id();

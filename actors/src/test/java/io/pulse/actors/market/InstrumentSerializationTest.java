@@ -82,7 +82,7 @@ class InstrumentSerializationTest {
             new Instrument.Ticker("BTC-USD", 101, 100, 105, -4, 300, 7L),
             CANDLE,
             new MarketPush.Appended("trades:BTC-USD", 3, 7, new Instrument.Traded(TRADE, 20, 0, 2L)),
-            new MarketPush.BookDiff("book:BTC-USD", 7, 9, List.of(new OrderBook.PriceLevel(100, 0, 0)), List.of()),
+            new MarketPush.BookDiff("book:BTC-USD", 7, 9, List.of(new OrderBook.PriceLevel(100, 0, 0)), List.of(), 1_767_225_600_123L),
             new MarketPush.BookSnapshot("book:BTC-USD", VIEW),
             new MarketPush.Latest("candles:BTC-USD", "1m", CANDLE),
             new MarketPush.Ended("trades:BTC-USD", "resume", "too far behind")));

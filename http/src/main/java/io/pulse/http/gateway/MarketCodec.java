@@ -120,7 +120,7 @@ final class MarketCodec {
       return Outbound.durable(FrameCodec.event(a.topic(), name, a.seq(), a.prevSeq(), data));
     }
     if (push instanceof MarketPush.BookDiff d) {
-      return Outbound.durable(FrameCodec.event(d.topic(), "diff", d.seq(), d.prevSeq(), Map.of("bids", levels(d.bids()), "asks", levels(d.asks()))));
+      return Outbound.durable(FrameCodec.event(d.topic(), "diff", d.seq(), d.prevSeq(), Map.of("bids", levels(d.bids()), "asks", levels(d.asks()), "at", d.at())));
     }
     if (push instanceof MarketPush.BookSnapshot s) {
       return Outbound.durable(FrameCodec.event(s.topic(), "snapshot", s.book().seq(), book(s.book())));

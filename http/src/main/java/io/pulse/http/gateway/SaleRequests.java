@@ -43,7 +43,12 @@ public final class SaleRequests {
 
   public record Held(SaleBucket.HoldView hold, boolean duplicate) implements Purchase {}
 
-  public record Refused(String code, String message, Integer remaining) implements Purchase {}
+  /** {@code retryAfterMs} is set when trying again may succeed ({@code all_held}). */
+  public record Refused(String code, String message, Integer remaining, Long retryAfterMs) implements Purchase {
+    Refused(String code, String message, Integer remaining) {
+      this(code, message, remaining, null);
+    }
+  }
 
   public record Waiting(long position, long retryAfterMs) implements Purchase {}
 
@@ -119,7 +124,7 @@ public final class SaleRequests {
             o -> {
               if (o.hold() != null) return CompletableFuture.completedFuture(new Held(o.hold(), o.duplicate()));
               if (o.refused().tryNextBucket()) return walk(userId, sku, units, key, order, i + 1);
-              return CompletableFuture.completedFuture(new Refused(o.refused().code(), o.refused().reason(), o.refused().remaining()));
+              return CompletableFuture.completedFuture(new Refused(o.refused().code(), o.refused().reason(), o.refused().remaining(), o.refused().retryAfterMs()));
             });
   }
 
@@ -154,7 +159,7 @@ public final class SaleRequests {
                 Refused r = (Refused) result;
                 Map<String, Object> extra = new LinkedHashMap<>();
                 if (r.remaining() != null) extra.put("remaining", r.remaining());
-                return Outbound.durable(FrameCodec.error(ProtocolError.of(ref, r.code(), r.message()), extra));
+                return Outbound.durable(FrameCodec.error(new ProtocolError(ref, r.code(), r.message(), r.retryAfterMs()), extra));
               });
     }
     if (frame instanceof SaleFrame.SaleConfirm c) return end(ref, me, c.holdId(), true);
