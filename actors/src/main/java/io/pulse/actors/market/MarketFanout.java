@@ -202,7 +202,8 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
           BookSub sub = books.get(m.key());
           if (sub != null) {
             sub.timerSet = false;
-            flush(m.key(), sub, System.nanoTime());
+            // a change handled just before this timer may have flushed already: keep to the rate
+            due(m.key(), sub, System.nanoTime());
           }
           return this;
         })
@@ -378,15 +379,17 @@ public final class MarketFanout extends AbstractBehavior<MarketFanout.Command> {
 
   private void flushDue() {
     long now = System.nanoTime();
-    for (Map.Entry<Key, BookSub> e : books.entrySet()) {
-      BookSub sub = e.getValue();
-      if (!sub.dirty) continue;
-      if (now - sub.nextDue >= 0) {
-        flush(e.getKey(), sub, now);
-      } else if (!sub.timerSet) {
-        sub.timerSet = true;
-        timers.startSingleTimer(e.getKey(), new FlushBook(e.getKey()), java.time.Duration.ofNanos(sub.nextDue - now));
-      }
+    for (Map.Entry<Key, BookSub> e : books.entrySet()) due(e.getKey(), e.getValue(), now);
+  }
+
+  /** Flushes a changed subscriber whose interval has passed, else arms its timer for when it does. */
+  private void due(Key key, BookSub sub, long now) {
+    if (!sub.dirty) return;
+    if (now - sub.nextDue >= 0) {
+      flush(key, sub, now);
+    } else if (!sub.timerSet) {
+      sub.timerSet = true;
+      timers.startSingleTimer(key, new FlushBook(key), java.time.Duration.ofNanos(sub.nextDue - now));
     }
   }
 

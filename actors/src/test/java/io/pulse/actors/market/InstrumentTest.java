@@ -346,6 +346,33 @@ class InstrumentTest {
     assertThat(slowDiffs).as("2 per second at most: fewer, fresher diffs").isLessThan(fullDiffs);
   }
 
+  @Test
+  void aThrottledSubscriberGetsAtMostItsRate() {
+    TestProbe<MarketPush> slow = testKit.createTestProbe();
+    subscribe("zed", MarketFanout.Stream.BOOK, -1, 10, 10, slow);
+    long start = System.nanoTime();
+    int i = 0;
+    while (System.nanoTime() - start < 1_000_000_000L) {
+      int n = i;
+      Instrument.OrderAck a = limit("u" + (i % 3), "t" + i, i % 2 == 0 ? Side.BUY : Side.SELL, i % 2 == 0 ? 95 : 105, 10);
+      ok(market.<StatusReply<Instrument.OrderAck>>runCommand(r -> new Instrument.Cancel("u" + (n % 3), a.orderId(), r)).reply());
+      i++;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    int diffs = 0;
+    while (true) {
+      try {
+        slow.expectMessageClass(MarketPush.BookDiff.class, Duration.ofMillis(300));
+        diffs++;
+      } catch (AssertionError quiet) {
+        break;
+      }
+    }
+    assertThat(i).as("changes made").isGreaterThan(20);
+    // the last diff may follow the last change by one interval
+    assertThat(diffs).as("diffs for %d changes in %.2f s at 10/s", 2 * i, seconds).isPositive().isLessThanOrEqualTo((int) Math.ceil((seconds + 0.1) * 10) + 1);
+  }
+
   private static TreeMap<Long, OrderBook.PriceLevel> levels(List<OrderBook.PriceLevel> list) {
     TreeMap<Long, OrderBook.PriceLevel> m = new TreeMap<>();
     list.forEach(l -> m.put(l.price(), l));
