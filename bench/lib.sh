@@ -82,3 +82,28 @@ stop_bench_node() {
 
 # A -Dname=value among the script's arguments (ARGS), or the default: prop NAME DEFAULT
 prop() { local v=$2; for a in "${ARGS[@]:-}"; do case "$a" in -D$1=*) v=${a#-D$1=} ;; esac; done; echo "$v"; }
+
+# One Gatling run of simulation class SIM against the bench node: prints what else runs on the
+# machine, waits for the simulation's start line (MARKER, a grep pattern), samples each role's CPU
+# over the middle half of its window (RAMP + SETTLE + DURATION must be set), then prints REPORT, or
+# the log's tail if the run wrote none. Sets FAILED=1 if the simulation failed.
+# Usage: bench_run LABEL SIM MARKER REPORT LOG [-Dprop=value ...]
+bench_run() {
+  local label=$1 sim=$2 marker=$3 report=$4 log=$5; shift 5
+  rm -f "$report"
+  echo "== $label, before it:"; others_running $$ $NODE $(pgrep -P $NODE | tr '\n' ' ')
+  local t0 c0 c1 s0 s1; t0=$(date +%s)
+  (cd "$ROOT" && exec timeout $(( RAMP + SETTLE + DURATION + 300 )) mvn -q -pl load-tests gatling:test -Dgatling.simulationClass="$sim" \
+     -Dpulse.url="http://127.0.0.1:$PULSE_HTTP_PORT" "$@" >"$log" 2>&1) &
+  GPIDS=($!)
+  until grep -q "$marker" "$log" 2>/dev/null || ! kill -0 ${GPIDS[0]} 2>/dev/null; do sleep 0.5; done
+  sleep $(( RAMP + SETTLE + DURATION / 4 ))
+  c0=$(cpu_by_role); s0=$(date +%s)
+  sleep $(( DURATION / 2 ))
+  c1=$(cpu_by_role); s1=$(date +%s)
+  if ! wait "${GPIDS[0]}"; then echo "$label: the simulation failed (log: $log)"; FAILED=1; fi
+  GPIDS=()
+  echo "== $label ($(( $(date +%s) - t0 )) s), load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  cat "$report" 2>/dev/null || tail -30 "$log"
+  echo "cpu in mid-window ($(( s1 - s0 )) s): $(cpu_delta "$c0" "$c1" $(( s1 - s0 )))"
+}

@@ -20,24 +20,9 @@ SUBS=$(prop subscribers 5000)
 echo "machine: $(nproc) cores, node on $("${PULSE_NODE_JAVA:-java}" -version 2>&1 | head -1); $*"
 FAILED=0
 for M in $RATES; do
-  REPORT="$ROOT/load-tests/target/market-$SUBS-$M.txt"
   for ((r=1; r<=RUNS; r++)); do
-    rm -f "$REPORT"
-    echo "== maxRate $M, run $r, before it:"; others_running $NODE $(pgrep -P $NODE | tr '\n' ' ')
-    T0=$(date +%s)
-    (cd "$ROOT" && exec timeout $(( RAMP + SETTLE + DURATION + 300 )) mvn -q -pl load-tests gatling:test -Dgatling.simulationClass=io.pulse.load.MarketSimulation \
-       -Dpulse.url="http://127.0.0.1:$PULSE_HTTP_PORT" -Drun="m$M-$r-$$" -DmaxRate=$M "$@" >"$WORK/gatling-$M-$r.log" 2>&1) &
-    GPIDS=($!)
-    until grep -q '^market: run' "$WORK/gatling-$M-$r.log" 2>/dev/null || ! kill -0 ${GPIDS[0]} 2>/dev/null; do sleep 0.5; done
-    sleep $(( RAMP + SETTLE + DURATION / 4 ))
-    C0=$(cpu_by_role); S0=$(date +%s)
-    sleep $(( DURATION / 2 ))
-    C1=$(cpu_by_role); S1=$(date +%s)
-    if ! wait "${GPIDS[0]}"; then echo "run $r: the simulation failed (log: $WORK/gatling-$M-$r.log)"; FAILED=1; fi
-    GPIDS=()
-    echo "== maxRate $M, run $r ($(( $(date +%s) - T0 )) s), load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-    cat "$REPORT" 2>/dev/null || tail -30 "$WORK/gatling-$M-$r.log"
-    echo "cpu in mid-window ($(( S1 - S0 )) s): $(cpu_delta "$C0" "$C1" $(( S1 - S0 )))"
+    bench_run "maxRate $M, run $r" io.pulse.load.MarketSimulation '^market: run' "$ROOT/load-tests/target/market-$SUBS-$M.txt" \
+      "$WORK/gatling-$M-$r.log" -Drun="m$M-$r-$$" -DmaxRate=$M "$@"
   done
 done
 echo "logs: $WORK"
