@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MarketIT {
   private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final long STARTED = System.currentTimeMillis();
   /** Each test its own instrument: the journal is shared by every test of the JVM. */
   private static final List<String> SYMBOLS = List.of("IT-MATCH", "IT-SLOW", "IT-GAP", "IT-BAD", "IT-SSE", "IT-CANDLE", "IT-RESUME");
   private PulseNode node;
@@ -87,6 +88,8 @@ class MarketIT {
     }
 
     void diff(JsonNode event) {
+      // when its newest change was published: after the test began, not in the future
+      assertThat(event.at("/data/at").asLong()).isBetween(STARTED, System.currentTimeMillis());
       for (String side : List.of("bids", "asks")) {
         TreeMap<Long, Long> levels = side.equals("bids") ? bids : asks;
         for (JsonNode l : event.get("data").get(side)) {
