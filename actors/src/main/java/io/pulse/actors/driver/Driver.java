@@ -146,6 +146,15 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
     String cell;
     Position indexedAt;
     long memberSeq;
+    java.util.Set<String> fences = java.util.Set.of();
+  }
+
+  /**
+   * The geofences a driver reports its crossings to: the node's index of them and the fence entities.
+   * {@link #NONE} for tests that have no fences.
+   */
+  public record Fences(java.util.function.Supplier<FenceIndex> index, Function<String, RecipientRef<Geofence.Command>> entities) {
+    public static final Fences NONE = new Fences(() -> FenceIndex.EMPTY, id -> null);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------------
@@ -154,7 +163,9 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
     ClusterSharding sharding = ClusterSharding.get(system);
     Function<String, RecipientRef<Cell.Command>> cells = id -> sharding.entityRefFor(Cell.ENTITY_TYPE_KEY, id);
     Function<String, RecipientRef<Trip.Command>> trips = id -> sharding.entityRefFor(Trip.ENTITY_TYPE_KEY, id);
-    sharding.init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, geo, cells, trips, history, Clock.systemUTC())));
+    FenceDirectory directory = FenceDirectory.get(system);
+    Fences fences = new Fences(directory::current, id -> sharding.entityRefFor(Geofence.ENTITY_TYPE_KEY, id));
+    sharding.init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, geo, cells, trips, fences, history, Clock.systemUTC())));
   }
 
   public static Behavior<Command> create(
@@ -165,6 +176,18 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
       Function<String, RecipientRef<Trip.Command>> trips,
       TopicFanout.History history,
       Clock clock) {
+    return create(driverId, settings, geo, cells, trips, Fences.NONE, history, clock);
+  }
+
+  public static Behavior<Command> create(
+      String driverId,
+      Settings settings,
+      GeoCells geo,
+      Function<String, RecipientRef<Cell.Command>> cells,
+      Function<String, RecipientRef<Trip.Command>> trips,
+      Fences fences,
+      TopicFanout.History history,
+      Clock clock) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -172,7 +195,7 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
                   String pid = PersistenceId.of(ENTITY_TYPE_KEY.name(), driverId).id();
                   ActorRef<TopicFanout.Command> fanout =
                       ctx.spawn(TopicFanout.create(topic(driverId), pid, history, TopicFanout.PresenceThrough.UNCHANGED), "fanout");
-                  return new Driver(ctx, timers, driverId, settings, geo, cells, trips, fanout, clock);
+                  return new Driver(ctx, timers, driverId, settings, geo, cells, trips, fences, fanout, clock);
                 }));
   }
 
@@ -183,6 +206,7 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
   private final GeoCells geo;
   private final Function<String, RecipientRef<Cell.Command>> cells;
   private final Function<String, RecipientRef<Trip.Command>> trips;
+  private final Fences fences;
   private final ActorRef<TopicFanout.Command> fanout;
   private final Clock clock;
   private final Live live = new Live();
@@ -195,6 +219,7 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
       GeoCells geo,
       Function<String, RecipientRef<Cell.Command>> cells,
       Function<String, RecipientRef<Trip.Command>> trips,
+      Fences fences,
       ActorRef<TopicFanout.Command> fanout,
       Clock clock) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), driverId), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
@@ -205,6 +230,7 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
     this.geo = geo;
     this.cells = cells;
     this.trips = trips;
+    this.fences = fences;
     this.fanout = fanout;
     this.clock = clock;
   }
@@ -373,6 +399,34 @@ public final class Driver extends EventSourcedBehaviorWithEnforcedReplies<Driver
       live.indexedAt = null;
     }
     live.cell = want;
+    refence(state);
+  }
+
+  /**
+   * Tells the fences the driver entered or left since its last fix. A driver with fixes counts inside a
+   * fence whatever its trip status, unless offline or silent; exits before entries, one membership
+   * sequence for cells and fences. After a restart the set starts empty, so the driver re-announces its
+   * fences and the fence ignores what it already knows.
+   */
+  private void refence(State state) {
+    FenceIndex index = fences.index().get();
+    boolean located = state.status() != DriverStatus.OFFLINE && !live.silent && live.fix != null;
+    java.util.Set<String> now = located ? index.containing(live.fix.lat(), live.fix.lng()) : java.util.Set.of();
+    if (now.equals(live.fences)) return;
+    Fix f = live.fix;
+    double lat = f == null ? 0 : f.lat();
+    double lng = f == null ? 0 : f.lng();
+    long at = f == null ? now() : f.at();
+    String out = located ? Geofence.LEFT_FENCE : live.silent ? Cell.SILENT : Cell.OFFLINE;
+    for (String id : live.fences) {
+      if (now.contains(id)) continue;
+      String reason = index.fences().containsKey(id) ? out : Geofence.FENCE_CHANGED;
+      fences.entities().apply(id).tell(new Geofence.Cross(driverId, nextSeq(), false, lat, lng, at, reason));
+    }
+    for (String id : now) {
+      if (!live.fences.contains(id)) fences.entities().apply(id).tell(new Geofence.Cross(driverId, nextSeq(), true, lat, lng, at, null));
+    }
+    live.fences = now;
   }
 
   private long nextSeq() {

@@ -93,6 +93,37 @@ public final class GeoCells {
     }
   }
 
+  /**
+   * The cells of {@code resolution} whose centres lie inside the polygon (H3's polyfill), compacted:
+   * runs of seven children become their parent, so a large area is a few thousand cells, not millions.
+   */
+  public static List<Long> polygonCells(List<Position> vertices, int resolution) {
+    List<LatLng> ring = new ArrayList<>(vertices.size());
+    for (Position p : vertices) ring.add(new LatLng(p.lat(), p.lng()));
+    return H3.compactCells(H3.polygonToCells(ring, List.of(), resolution));
+  }
+
+  /** How many cells of {@code resolution} the polygon holds, uncompacted (an area estimate at coarse resolutions). */
+  public static int polygonCellsUncompactedCount(List<Position> vertices, int resolution) {
+    List<LatLng> ring = new ArrayList<>(vertices.size());
+    for (Position p : vertices) ring.add(new LatLng(p.lat(), p.lng()));
+    return H3.polygonToCells(ring, List.of(), resolution).size();
+  }
+
+  /** The cell of {@code resolution} holding a point. */
+  public static long cellAt(double lat, double lng, int resolution) {
+    return H3.latLngToCell(lat, lng, resolution);
+  }
+
+  /** The cell's ancestor at {@code resolution} (the cell itself at its own). */
+  public static long parent(long cell, int resolution) {
+    return H3.cellToParent(cell, resolution);
+  }
+
+  public static int resolutionOf(long cell) {
+    return H3.getResolution(cell);
+  }
+
   public Position centre(long cell) {
     LatLng c = H3.cellToLatLng(cell);
     return new Position(c.lat, c.lng);

@@ -141,4 +141,30 @@ class DriverSerializationTest {
     assertThat(Trip.apply(back, new Trip.TrackRecorded(List.of(FIX)), 5)).isEqualTo(Trip.apply(state, new Trip.TrackRecorded(List.of(FIX)), 5));
     roundTrip(List.of(Trip.State.EMPTY));
   }
+  @Test
+  void fenceMessagesRoundTrip() {
+    ActorRef<TopicPush> watcher = ref();
+    FenceDefinition def = new FenceDefinition("airport", "Airport", List.of(P, new Position(1, 2), new Position(2, 1)), 7L);
+    Geofence.Member member = new Geofence.Member("d1", 1.5, 2.5, 9L);
+    roundTrip(
+        List.of(
+            new Geofence.Cross("d1", 12L, true, 1.5, 2.5, 9L, null),
+            new Geofence.Cross("d1", 13L, false, 1.5, 2.5, 9L, Cell.OFFLINE),
+            new Geofence.GetInside(ref()),
+            new Geofence.Subscribe(3, watcher, ref()),
+            new Geofence.Unsubscribe(watcher),
+            new Geofence.Entered("d1", 1.5, 2.5, 9L, 12L),
+            new Geofence.Exited("d1", Geofence.LEFT_FENCE, 1.5, 2.5, 9L, 13L),
+            new Geofence.Inside("airport", List.of(member), 4),
+            new Geofence.Subscribed(4, new Geofence.Inside("airport", List.of(), 4), ref()),
+            new Geofence.State(org.pcollections.HashTreePMap.singleton("d1", member), org.pcollections.HashTreePMap.singleton("d1", 12L), 1),
+            new FenceRegistry.Define("airport", "Airport", def.vertices(), ref()),
+            new FenceRegistry.Delete("airport", ref()),
+            new FenceRegistry.GetFences(2, ref()),
+            new FenceRegistry.FenceDefined(def),
+            new FenceRegistry.FenceDeleted("airport", 8L),
+            new FenceRegistry.Defined(def, 40, 1),
+            new FenceRegistry.Fences(1, true, List.of(def)),
+            new FenceRegistry.State(org.pcollections.HashTreePMap.singleton("airport", def), 1)));
+  }
 }
