@@ -61,7 +61,8 @@ public record PulseSettings(
       Duration etaThreshold,
       int etaFixes,
       int tripRecentEvents,
-      int tripSnapshotEvery) {
+      int tripSnapshotEvery,
+      FenceSettings fences) {
     static DriverSettings from(Config c) {
       return new DriverSettings(
           c.getInt("h3-resolution"),
@@ -87,7 +88,16 @@ public record PulseSettings(
           c.getDuration("trips.eta-threshold"),
           c.getInt("trips.eta-fixes"),
           c.getInt("trips.recent-events"),
-          c.getInt("trips.snapshot-every"));
+          c.getInt("trips.snapshot-every"),
+          FenceSettings.from(c.getConfig("fences")));
+    }
+  }
+
+  /** Geofences (pulse.drivers.fences). */
+  public record FenceSettings(int h3Resolution, int maxVertices, double maxAreaKm2, int maxFences, Duration refresh, int snapshotEvery) {
+    static FenceSettings from(Config c) {
+      return new FenceSettings(
+          c.getInt("h3-resolution"), c.getInt("max-vertices"), c.getDouble("max-area-km2"), c.getInt("max-fences"), c.getDuration("refresh"), c.getInt("snapshot-every"));
     }
   }
 

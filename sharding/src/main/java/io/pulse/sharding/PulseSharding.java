@@ -10,6 +10,10 @@ import io.pulse.actors.chat.JournalHistory;
 import io.pulse.actors.document.Document;
 import io.pulse.actors.driver.Cell;
 import io.pulse.actors.driver.Driver;
+import io.pulse.actors.driver.FenceDirectory;
+import io.pulse.actors.driver.FenceRegistry;
+import io.pulse.actors.driver.FenceShapes;
+import io.pulse.actors.driver.Geofence;
 import io.pulse.actors.driver.FixRules;
 import io.pulse.actors.driver.GeoCells;
 import io.pulse.actors.driver.NearbySearch;
@@ -75,6 +79,11 @@ public final class PulseSharding {
             new FixRules.Limits(d.maxSpeedMps(), d.jitterMeters(), d.maxClockSkew().toMillis()), d.persistEvery(), d.offlineAfter(), d.snapshotEvery()),
         geo,
         history);
+    FenceShapes shapes = fenceShapes(d.fences());
+    FenceRegistry.init(system, new FenceRegistry.Settings(shapes, d.fences().maxFences(), d.fences().snapshotEvery()));
+    Geofence.init(system, new Geofence.Settings(d.fences().snapshotEvery()), history);
+    FenceDirectory.get(system)
+        .follow(system, ClusterSharding.get(system).entityRefFor(FenceRegistry.ENTITY_TYPE_KEY, FenceRegistry.ID), shapes, d.fences().refresh());
     NearbySearch search = nearbySearch(system, d);
     Trip.Candidates candidates =
         pickup ->
@@ -95,6 +104,10 @@ public final class PulseSharding {
         history,
         candidates);
     return search;
+  }
+
+  public static FenceShapes fenceShapes(PulseSettings.FenceSettings f) {
+    return new FenceShapes(f.h3Resolution(), f.maxVertices(), f.maxAreaKm2());
   }
 
   /** A nearby search over the cells (stateless but for a cache: the gateway makes its own). */

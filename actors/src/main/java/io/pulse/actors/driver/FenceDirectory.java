@@ -32,7 +32,7 @@ public final class FenceDirectory implements Extension {
       };
 
   public static FenceDirectory get(ActorSystem<?> system) {
-    return system.extension(ID);
+    return system.registerExtension(ID);
   }
 
   private final AtomicReference<FenceIndex> current = new AtomicReference<>(FenceIndex.EMPTY);

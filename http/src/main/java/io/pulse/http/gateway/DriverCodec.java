@@ -8,6 +8,7 @@ import static io.pulse.http.gateway.FrameCodec.requiredText;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pulse.actors.driver.Cell;
 import io.pulse.actors.driver.Driver;
+import io.pulse.actors.driver.Geofence;
 import io.pulse.actors.driver.FixRules;
 import io.pulse.actors.driver.Fix;
 import io.pulse.actors.driver.NearbySearch;
@@ -143,6 +144,23 @@ final class DriverCodec {
 
   // ---- server frames
 
+  /** The drivers inside a fence, for the subscribe reply and {@code GET /api/geofences/{id}/inside}. */
+  public static Map<String, Object> inside(Geofence.Inside in) {
+    List<Map<String, Object>> drivers = new java.util.ArrayList<>(in.drivers().size());
+    for (Geofence.Member d : in.drivers()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("driverId", d.driverId());
+      m.put("position", position(d.lat(), d.lng()));
+      m.put("at", d.at());
+      drivers.add(m);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("fenceId", in.fenceId());
+    m.put("drivers", drivers);
+    m.put("seq", in.seq());
+    return m;
+  }
+
   static Outbound render(TopicPush push) {
     if (push instanceof TopicPush.Appended a) return Outbound.durable(FrameCodec.event(a.topic(), name(a.event()), a.seq(), data(a.event())));
     if (push instanceof TopicPush.Ephemeral e) {
@@ -164,6 +182,8 @@ final class DriverCodec {
     if (event instanceof Cell.DriverEntered) return "driver_entered";
     if (event instanceof Cell.DriverMoved) return "driver_moved";
     if (event instanceof Cell.DriverLeft) return "driver_left";
+    if (event instanceof Geofence.Entered) return "fence_entered";
+    if (event instanceof Geofence.Exited) return "fence_exited";
     if (event instanceof Trip.Requested) return "requested";
     if (event instanceof Trip.CandidatesFound) return "searching";
     if (event instanceof Trip.Offered) return "offered";
@@ -202,6 +222,15 @@ final class DriverCodec {
     } else if (event instanceof Cell.DriverLeft e) {
       m.put("driverId", e.driverId());
       m.put("reason", e.reason());
+    } else if (event instanceof Geofence.Entered e) {
+      m.put("driverId", e.driverId());
+      m.put("position", position(e.lat(), e.lng()));
+      m.put("at", e.at());
+    } else if (event instanceof Geofence.Exited e) {
+      m.put("driverId", e.driverId());
+      m.put("reason", e.reason());
+      m.put("position", position(e.lat(), e.lng()));
+      m.put("at", e.at());
     } else if (event instanceof Trip.Requested r) {
       m.put("riderId", r.riderId());
       m.put("pickup", position(r.pickup()));

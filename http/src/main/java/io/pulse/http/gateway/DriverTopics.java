@@ -4,6 +4,7 @@ import static io.pulse.persistence.Continuations.onCompletingThread;
 
 import io.pulse.actors.driver.Cell;
 import io.pulse.actors.driver.Driver;
+import io.pulse.actors.driver.Geofence;
 import io.pulse.actors.driver.NearbySearch;
 import io.pulse.actors.driver.Region;
 import io.pulse.actors.driver.Trip;
@@ -31,6 +32,8 @@ import org.apache.pekko.pattern.StatusReply;
  *       ETA (ephemeral). Readable by the rider, the driver it is offered to and the assigned driver.
  *   <li>{@code region:<watchId>}: the drivers inside a region the subscribe frame gives ({@code
  *       "region"}), ephemeral and conflated per driver. The watch id is the subscriber's own name for it.
+ *   <li>{@code fence:<id>}: drivers entering and leaving a geofence, by seq, resumable with since; the
+ *       subscribe reply lists who is inside. Readable by anyone signed in, as regions are.
  * </ul>
  *
  * A region watch's live side is the cell at its centre: when that cell stops (it moved to another node,
@@ -40,10 +43,12 @@ public final class DriverTopics implements DurableTopics {
   static final String DRIVER = Driver.TOPIC_KIND;
   static final String TRIP = Trip.TOPIC_KIND;
   static final String REGION = Cell.REGION_TOPIC;
-  static final Set<String> KINDS = Set.of(DRIVER, TRIP, REGION);
+  static final String FENCE = Geofence.TOPIC_KIND;
+  static final Set<String> KINDS = Set.of(DRIVER, TRIP, REGION, FENCE);
 
   private final Function<String, RecipientRef<Driver.Command>> drivers;
   private final Function<String, RecipientRef<Trip.Command>> trips;
+  private final Function<String, RecipientRef<Geofence.Command>> fences;
   private final NearbySearch nearby;
   private final Duration timeout;
   private final Scheduler scheduler;
@@ -55,11 +60,13 @@ public final class DriverTopics implements DurableTopics {
   public DriverTopics(
       Function<String, RecipientRef<Driver.Command>> drivers,
       Function<String, RecipientRef<Trip.Command>> trips,
+      Function<String, RecipientRef<Geofence.Command>> fences,
       NearbySearch nearby,
       Duration timeout,
       Scheduler scheduler) {
     this.drivers = drivers;
     this.trips = trips;
+    this.fences = fences;
     this.nearby = nearby;
     this.timeout = timeout;
     this.scheduler = scheduler;
@@ -92,6 +99,11 @@ public final class DriverTopics implements DurableTopics {
                     trips.apply(topic.id()), r -> new Trip.Subscribe(userId, since, pushes, r), timeout, scheduler))
             .thenApply(s -> new Followed(s.lastSeq(), s.fanout(), Map.of("trip", DriverCodec.view(s.view()))));
       }
+      case FENCE -> {
+        return onCompletingThread(
+                AskPattern.<Geofence.Command, Geofence.Subscribed>askWithStatus(fences.apply(topic.id()), r -> new Geofence.Subscribe(since, pushes, r), timeout, scheduler))
+            .thenApply(s -> new Followed(s.lastSeq(), s.fanout(), Map.of("inside", DriverCodec.inside(s.inside()))));
+      }
       default -> {
         Region region = options.region();
         if (region == null) return refused(ErrorCode.MISSING_FIELD, "subscribing to a region needs 'region': {\"lat\",\"lng\",\"radius\"} or {\"cells\":[…]}");
@@ -120,6 +132,7 @@ public final class DriverTopics implements DurableTopics {
     switch (topic.kind()) {
       case DRIVER -> drivers.apply(topic.id()).tell(new Driver.Unsubscribe(pushes));
       case TRIP -> trips.apply(topic.id()).tell(new Trip.Unsubscribe(pushes));
+      case FENCE -> fences.apply(topic.id()).tell(new Geofence.Unsubscribe(pushes));
       default -> {
         Region region = regions.remove(new Watch(watcher, topic.id()));
         if (region != null) nearby.unwatch(topic.id(), region, pushes);

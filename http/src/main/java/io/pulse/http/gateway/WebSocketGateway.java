@@ -101,6 +101,7 @@ public final class WebSocketGateway {
                     new DriverTopics(
                         id -> sharding.entityRefFor(io.pulse.actors.driver.Driver.ENTITY_TYPE_KEY, id),
                         id -> sharding.entityRefFor(io.pulse.actors.driver.Trip.ENTITY_TYPE_KEY, id),
+                        id -> sharding.entityRefFor(io.pulse.actors.driver.Geofence.ENTITY_TYPE_KEY, id),
                         drivers.nearby(),
                         settings.askTimeout(),
                         system.scheduler()))),

@@ -415,4 +415,89 @@ class DriverIT {
       second.stop().toCompletableFuture().join();
     }
   }
+  // ---- geofences --------------------------------------------------------------------------------
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+  private HttpResponse<String> fenceRequest(String method, String path, String token, String body) {
+    try {
+      java.net.http.HttpRequest.Builder b =
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).header("Authorization", "Bearer " + token).timeout(WAIT);
+      b = body == null ? b.method(method, java.net.http.HttpRequest.BodyPublishers.noBody()) : b.method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+      return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String box(double[] sw, double[] ne) {
+    return String.format(Locale.ROOT, "[[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]", sw[0], sw[1], sw[0], ne[1], ne[0], ne[1], ne[0], sw[1]);
+  }
+
+  @Test
+  void aDriverDrivingThroughAFenceIsReportedEnteringAndExitingInOrder() throws Exception {
+    double[] centre = {40.4168, -3.7038}; // Madrid
+    String fence = "plaza-" + Long.toHexString(System.nanoTime());
+    String dispatcher = TestNodes.devToken(port, TestNodes.uniqueUser("dispatch"), "dispatcher");
+    String body = "{\"name\":\"Plaza\",\"polygon\":" + box(offset(centre[0], centre[1], -300, -300), offset(centre[0], centre[1], 300, 300)) + "}";
+    HttpResponse<String> defined = fenceRequest("PUT", "/api/geofences/" + fence, dispatcher, body);
+    assertThat(defined.statusCode()).as(defined.body()).isEqualTo(200);
+    assertThat(JSON.readTree(defined.body()).get("cells").asInt()).isPositive();
+    JsonNode listed = JSON.readTree(fenceRequest("GET", "/api/geofences", dispatcher, null).body());
+    assertThat(listed.get("fences").findValuesAsText("id")).contains(fence);
+
+    String driver = TestNodes.uniqueUser("passer");
+    long t0 = System.currentTimeMillis() - 120_000;
+    try (WsClient map = TestNodes.connect(port, TestNodes.uniqueUser("map"))) {
+      JsonNode sub = map.ok("{\"type\":\"subscribe\",\"topic\":\"fence:" + fence + "\",\"since\":0}", WAIT);
+      assertThat(sub.at("/inside/drivers").size()).isZero();
+      try (WsClient d = driverAt(driver, offset(centre[0], centre[1], -1000, 0), t0)) {
+        map.expectNothingMatching(about("fence:" + fence, "fence_entered", driver), Duration.ofMillis(300));
+        d.ok(fix(offset(centre[0], centre[1], -500, 0), t0 + 30_000), WAIT);
+        d.ok(fix(centre, t0 + 60_000), WAIT); // inside
+        JsonNode entered = map.nextMatching(about("fence:" + fence, "fence_entered", driver), WAIT);
+        assertThat(entered.get("seq").asLong()).isEqualTo(1);
+        assertThat(entered.at("/data/position/lat").asDouble()).isEqualTo(centre[0], org.assertj.core.data.Offset.offset(1e-6));
+        JsonNode inside = JSON.readTree(fenceRequest("GET", "/api/geofences/" + fence + "/inside", dispatcher, null).body());
+        assertThat(inside.get("drivers").findValuesAsText("driverId")).containsExactly(driver);
+
+        d.ok(fix(offset(centre[0], centre[1], 100, 0), t0 + 70_000), WAIT); // still inside: nothing
+        d.ok(fix(offset(centre[0], centre[1], 700, 0), t0 + 100_000), WAIT); // out to the north
+        JsonNode exited = map.nextMatching(about("fence:" + fence, "fence_exited", driver), WAIT);
+        assertThat(exited.get("seq").asLong()).isEqualTo(2);
+        assertThat(exited.at("/data/reason").asText()).isEqualTo("left_fence");
+        map.expectNothingMatching(about("fence:" + fence, "fence_entered", driver), Duration.ofMillis(300));
+      }
+    }
+    // a late subscriber resumes from the journal: both events, in order
+    try (WsClient late = TestNodes.connect(port, TestNodes.uniqueUser("late"))) {
+      late.ok("{\"type\":\"subscribe\",\"topic\":\"fence:" + fence + "\",\"since\":0}", WAIT);
+      assertThat(late.nextMatching(event("fence:" + fence, "fence_entered"), WAIT).get("seq").asLong()).isEqualTo(1);
+      assertThat(late.nextMatching(event("fence:" + fence, "fence_exited"), WAIT).get("seq").asLong()).isEqualTo(2);
+    }
+    assertThat(fenceRequest("DELETE", "/api/geofences/" + fence, dispatcher, null).statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(fenceRequest("GET", "/api/geofences", dispatcher, null).body()).get("fences").findValuesAsText("id")).doesNotContain(fence);
+  }
+
+  @Test
+  void badFenceRequestsAreRefusedWithTheirCode() throws Exception {
+    String dispatcher = TestNodes.devToken(port, TestNodes.uniqueUser("dispatch"), "dispatcher");
+    String rider = TestNodes.devToken(port, TestNodes.uniqueUser("rider"));
+    String good = "{\"name\":\"Zone\",\"polygon\":" + box(new double[] {41.38, 2.16}, new double[] {41.39, 2.18}) + "}";
+    HttpResponse<String> notAllowed = fenceRequest("PUT", "/api/geofences/zone-x", rider, good);
+    assertThat(notAllowed.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(notAllowed.body()).get("error").asText()).isEqualTo("not_a_dispatcher");
+    assertThat(fenceRequest("PUT", "/api/geofences/zone-x", "forged.token.here", good).statusCode()).isEqualTo(401);
+    HttpResponse<String> malformed = fenceRequest("PUT", "/api/geofences/zone-x", dispatcher, "{\"name\":");
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(malformed.body()).get("error").asText()).isEqualTo("malformed_json");
+    HttpResponse<String> line = fenceRequest("PUT", "/api/geofences/zone-x", dispatcher, "{\"name\":\"Line\",\"polygon\":[[41.38,2.16],[41.39,2.18]]}");
+    assertThat(JSON.readTree(line.body()).get("error").asText()).isEqualTo("invalid_fence");
+    HttpResponse<String> huge = fenceRequest("PUT", "/api/geofences/zone-x", dispatcher, "{\"name\":\"Spain\",\"polygon\":" + box(new double[] {37, -6}, new double[] {43, 2}) + "}");
+    assertThat(JSON.readTree(huge.body()).get("error").asText()).isEqualTo("fence_too_large");
+    HttpResponse<String> unknown = fenceRequest("DELETE", "/api/geofences/never-defined", dispatcher, null);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(unknown.body()).get("error").asText()).isEqualTo("unknown_fence");
+    assertThat(JSON.readTree(fenceRequest("GET", "/api/geofences", dispatcher, null).body()).get("fences").findValuesAsText("id")).doesNotContain("zone-x");
+  }
 }
