@@ -61,7 +61,23 @@ final class Targets {
 
   /** Opens the virtual user's socket with #{token} and waits for its welcome frame. */
   static ChainBuilder connect(int replyTimeoutSeconds) {
-    return exec(devToken())
+    return connectWith(devToken(), replyTimeoutSeconds);
+  }
+
+  /** As {@link #connect}, with a dev token carrying {@code roles} (e.g. {@code fleet}). */
+  static ChainBuilder connect(int replyTimeoutSeconds, String... roles) {
+    String granted = String.join("\",\"", roles);
+    ChainBuilder token =
+        exec(http("dev token")
+            .post("/api/dev/tokens")
+            .body(StringBody("{\"userId\":\"#{userId}\",\"roles\":[\"" + granted + "\"]}"))
+            .asJson()
+            .check(status().is(200), jsonPath("$.token").saveAs("token")));
+    return connectWith(token, replyTimeoutSeconds);
+  }
+
+  private static ChainBuilder connectWith(ChainBuilder token, int replyTimeoutSeconds) {
+    return exec(token)
         .exitHereIfFailed()
         .exec(ws("connect")
             .connect("/ws?access_token=#{token}")
