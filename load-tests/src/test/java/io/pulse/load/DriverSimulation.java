@@ -73,6 +73,9 @@ public class DriverSimulation extends Simulation {
   static final LongAdder SENT = new LongAdder();
   static final LongAdder REFUSED = new LongAdder();
   static final LongAdder ONLINE = new LongAdder();
+  static final LongAdder ONLINE_RETRIES = new LongAdder();
+  static final java.util.concurrent.atomic.LongAccumulator ALL_ONLINE_AT = new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
+  private volatile long startMicros;
   static final LongAdder MOVES = new LongAdder();
   static final LongAdder QUERIES = new LongAdder();
   static final LongAdder FOUND = new LongAdder();
@@ -94,7 +97,11 @@ public class DriverSimulation extends Simulation {
     long sentMicros;
     int sentCount; // whole rounds sent
     int batchSize; // of the batch in flight
-    int onlineFrom;
+    long allOnlineMicros;
+    boolean lastRefused;
+    /** Vehicles not yet online (a refused or timed-out driver.online is sent again). */
+    final java.util.ArrayDeque<Integer> offline = new java.util.ArrayDeque<>();
+    List<Integer> asked = List.of();
 
     Fleet(String id, int n, double sideMeters, long seed) {
       this.id = id;
@@ -104,6 +111,7 @@ public class DriverSimulation extends Simulation {
       dx = new double[n];
       dy = new double[n];
       for (int i = 0; i < n; i++) {
+        offline.add(i);
         x[i] = random.nextDouble() * sideMeters;
         y[i] = random.nextDouble() * sideMeters;
         double heading = random.nextDouble() * 2 * Math.PI;
@@ -133,12 +141,15 @@ public class DriverSimulation extends Simulation {
 
   private String onlineFrame(Session s) {
     Fleet f = fleet(s);
-    StringBuilder b = new StringBuilder(perFleet * 16).append("{\"type\":\"driver.online\",\"ref\":\"on").append(f.onlineFrom).append("\",\"driverIds\":[");
-    int to = Math.min(perFleet, f.onlineFrom + batch);
-    for (int i = f.onlineFrom; i < to; i++) b.append(i == f.onlineFrom ? "" : ",").append('"').append(f.id).append('.').append(i).append('"');
-    f.onlineFrom = to;
+    StringBuilder b = new StringBuilder(batch * 16).append("{\"type\":\"driver.online\",\"ref\":\"on\",\"driverIds\":[");
+    List<Integer> asked = new ArrayList<>(batch);
+    while (asked.size() < batch && !f.offline.isEmpty()) asked.add(f.offline.pollFirst());
+    for (int k = 0; k < asked.size(); k++) b.append(k == 0 ? "" : ",").append('"').append(f.id).append('.').append(asked.get(k)).append('"');
+    f.asked = asked;
     return b.append("]}").toString();
   }
+
+  private static final java.util.regex.Pattern REJECTED_ID = java.util.regex.Pattern.compile("\"driverId\":\"[^\"]*\\.(\\d+)\"");
 
   /** The next batch: each vehicle moves on from its last fix at 10 m/s and reports where it is now. */
   private String fixesFrame(Session s) {
@@ -176,7 +187,18 @@ public class DriverSimulation extends Simulation {
       OTHER.count("online " + AuctionSimulation.field(text, "code"), text);
       return false;
     }
+    Fleet f = fleet(s);
     ONLINE.add(MarketSimulation.longField(text, "online"));
+    java.util.Set<Integer> refused = new java.util.HashSet<>();
+    java.util.regex.Matcher m = REJECTED_ID.matcher(text);
+    while (m.find()) refused.add(Integer.parseInt(m.group(1)));
+    if (!refused.isEmpty()) ONLINE_RETRIES.add(refused.size());
+    for (int i : f.asked) if (refused.contains(i)) f.offline.addLast(i);
+    f.lastRefused = !refused.isEmpty();
+    if (f.offline.isEmpty() && f.allOnlineMicros == 0) {
+      f.allOnlineMicros = nowMicros();
+      ALL_ONLINE_AT.accumulate(f.allOnlineMicros);
+    }
     return true;
   }
 
@@ -204,13 +226,15 @@ public class DriverSimulation extends Simulation {
       scenario("fleet")
           .exec(s -> s.set("userId", "f" + run + "-" + s.userId()))
           .exec(Targets.connect(replyTimeout, "fleet"))
-          .repeat(s -> (perFleet + batch - 1) / batch)
+          .asLongAs(s -> !fleet(s).offline.isEmpty() && nowMicros() < windowEnd)
           .on(exec(ws("driver.online")
               .sendText(this::onlineFrame)
               .await(replyTimeout)
               .on(ws.checkTextMessage("online answer")
                   .matching(bodyString().transform(t -> t.contains("\"type\":\"reply\"") || t.contains("\"type\":\"error\"")).is(true))
-                  .check(bodyString().transformWithSession(this::onOnline).is(true)))))
+                  .check(bodyString().transformWithSession(this::onOnline).is(true))))
+              // the node said some drivers did not answer in time: back off before asking again
+              .doIf(s -> fleet(s).lastRefused).then(pause(Duration.ofSeconds(1))))
           .doIfOrElse(s -> fixEvery > 0)
           .then(asLongAs(s -> nowMicros() < windowEnd)
               .on(pace(Duration.ofMillis(1000L * fixEvery * batch / perFleet)).exec(sendFixes())))
@@ -314,6 +338,7 @@ public class DriverSimulation extends Simulation {
   @Override
   public void before() {
     long start = nowMicros();
+    startMicros = start;
     windowStart = start + (ramp + settle) * 1_000_000L;
     windowEnd = windowStart + duration * 1_000_000L;
     ChatStats.windowStartMicros = windowStart;
@@ -329,7 +354,9 @@ public class DriverSimulation extends Simulation {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "drivers: %d fleets x %d = %d drivers (%s, batches of %d), %d watchers, %d searchers, %d s window, run %s%n",
         fleets, perFleet, drivers, fixEvery > 0 ? "a fix every " + fixEvery + " s" : "one fix each", batch, watchers, searchers, duration, run));
-    out.append(String.format(Locale.ROOT, "  online                 %d of %d%n", ONLINE.sum(), drivers));
+    long allOnline = ALL_ONLINE_AT.get();
+    out.append(String.format(Locale.ROOT, "  online                 %d of %d, all by +%s s (%d driver.online refusals sent again)%n",
+        ONLINE.sum(), drivers, allOnline == 0 || ONLINE.sum() < drivers ? "never" : String.format(Locale.ROOT, "%.1f", (allOnline - startMicros) / 1e6), ONLINE_RETRIES.sum()));
     out.append(String.format(Locale.ROOT, "  fixes/s                %.0f accepted of %.0f sent (offered %.0f/s); %d batches with refusals%n",
         ACCEPTED.sum() / (double) duration, SENT.sum() / (double) duration, fixEvery > 0 ? drivers / (double) fixEvery : 0.0, REFUSED.sum()));
     out.append("  batch ack ms           ").append(percentiles(BATCH_ACK)).append('\n');
