@@ -38,8 +38,10 @@ final class PulseRoutes extends AllDirectives {
   private final SaleRequests sales;
   private final Route market;
   private final Route drivers;
+  private final Route alerts;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers, AlertRoutes alerts) {
+    this.alerts = alerts.routes();
     this.system = system;
     this.auth = auth;
     this.sales = sales;
@@ -56,6 +58,7 @@ final class PulseRoutes extends AllDirectives {
                 purchases(),
                 market,
                 drivers,
+                alerts,
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections
