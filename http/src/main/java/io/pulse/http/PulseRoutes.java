@@ -29,7 +29,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The node's plain HTTP surface: health, flash-sale purchases for clients without a socket, the
- * market's candles and SSE ({@link MarketRoutes}), and dev tokens (dev profile only). WebSockets:
+ * market's candles and SSE ({@link MarketRoutes}), alerting ({@link AlertRoutes}), and dev tokens (dev profile only). WebSockets:
  * {@code edge.FrontDoor}.
  */
 final class PulseRoutes extends AllDirectives {

@@ -174,5 +174,11 @@ class AlertDeliveryTest {
     assertThat(queue.getState().delivered()).hasSize(3);
     var view = queue.<StatusReply<AlertDelivery.Deliveries>>runCommand(AlertDelivery.GetDeliveries::new).reply().getValue();
     assertThat(view.delivered()).hasSize(3);
+    // 15 events with a snapshot every 5: recovery from the snapshot and the events after it gives the same state
+    AlertDelivery.State before = queue.getState();
+    queue.restart();
+    assertThat(queue.getState()).isEqualTo(before);
+    enqueue(notice("r5", 1, "a", "firing")); // still deduplicated after the restart
+    assertThat(queue.getState()).isEqualTo(before);
   }
 }
