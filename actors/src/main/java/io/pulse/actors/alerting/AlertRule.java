@@ -211,6 +211,8 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
   // memory only: what the operator sees of the last evaluation, and what is out
   private boolean evaluating;
   private boolean handingOff;
+  /** Hand-offs failed in a row: the retry waits double each time (to a minute), so a removed receiver does not flood the log. */
+  private int handoffFailures;
   private long lastEvaluatedAt;
   private String lastError;
   private long nextEvaluationAt;
@@ -445,10 +447,13 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
   private ReplyEffect<Event, State> onHandoffDone(State s, HandoffDone c) {
     handingOff = false;
     if (c.error() != null) {
-      ctx.getLog().warn("Rule {}: hand-off up to seq {} failed ({}); retrying in {}", ruleId, c.upToSeq(), c.error(), settings.handoffRetry());
-      timers.startSingleTimer("handoff", new RetryHandoff(), settings.handoffRetry());
+      handoffFailures++;
+      long ms = Math.min(60_000, settings.handoffRetry().toMillis() << Math.min(handoffFailures - 1, 10));
+      ctx.getLog().warn("Rule {}: hand-off up to seq {} failed ({}); retrying in {} ms", ruleId, c.upToSeq(), c.error(), ms);
+      timers.startSingleTimer("handoff", new RetryHandoff(), Duration.ofMillis(Math.max(ms, settings.handoffRetry().toMillis())));
       return Effect().noReply();
     }
+    handoffFailures = 0;
     if (c.upToSeq() <= s.handedOff()) {
       handOff(s);
       return Effect().noReply();
