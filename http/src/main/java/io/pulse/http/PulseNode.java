@@ -132,7 +132,9 @@ public final class PulseNode implements AutoCloseable {
     MarketRoutes market =
         new MarketRoutes(
             system, auth.verifier, PulseSharding.candles(system, settings), symbols(settings), m.candlePage(), m.sseBuffer(), settings.gateway().askTimeout());
-    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market, new DriverRoutes(auth.verifier, gateway.nearby(), new io.pulse.actors.driver.Geofences(system, settings.gateway().askTimeout()))).routes().flow(system).join(layer);
+    DriverRoutes drivers = new DriverRoutes(auth.verifier, gateway.nearby(), new io.pulse.actors.driver.Geofences(system, settings.gateway().askTimeout()));
+    AlertRoutes alerts = AlertRoutes.start(system, auth.verifier);
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market, drivers, alerts).routes().flow(system).join(layer);
     WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
     Flow<ByteString, ByteString, NotUsed> webSocket =
         WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());

@@ -29,7 +29,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The node's plain HTTP surface: health, flash-sale purchases for clients without a socket, the
- * market's candles and SSE ({@link MarketRoutes}), and dev tokens (dev profile only). WebSockets:
+ * market's candles and SSE ({@link MarketRoutes}), alerting ({@link AlertRoutes}), and dev tokens (dev profile only). WebSockets:
  * {@code edge.FrontDoor}.
  */
 final class PulseRoutes extends AllDirectives {
@@ -38,8 +38,10 @@ final class PulseRoutes extends AllDirectives {
   private final SaleRequests sales;
   private final Route market;
   private final Route drivers;
+  private final Route alerts;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers, AlertRoutes alerts) {
+    this.alerts = alerts.routes();
     this.system = system;
     this.auth = auth;
     this.sales = sales;
@@ -56,6 +58,7 @@ final class PulseRoutes extends AllDirectives {
                 purchases(),
                 market,
                 drivers,
+                alerts,
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections

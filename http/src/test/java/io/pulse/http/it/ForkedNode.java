@@ -34,6 +34,11 @@ final class ForkedNode implements AutoCloseable {
 
   /** Starts a node on its own ports with {@code extra} HOCON on top, and waits until it is ready. */
   static ForkedNode start(int remotePort, String extra, Duration timeout) {
+    return start(remotePort, extra, timeout, false);
+  }
+
+  /** As above; {@code withTestClasses} puts this module's test classes on the node's classpath (test plug-ins, e.g. a query engine). */
+  static ForkedNode start(int remotePort, String extra, Duration timeout, boolean withTestClasses) {
     int httpPort = TestNodes.freePort();
     try {
       Path dir = Files.createDirectories(Path.of("target", "forked-nodes"));
@@ -49,8 +54,14 @@ final class ForkedNode implements AutoCloseable {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx512m");
       command.add("-Dconfig.file=" + conf.toAbsolutePath());
-      command.add("-jar");
-      command.add(jar.toAbsolutePath().toString());
+      if (withTestClasses) {
+        command.add("-cp");
+        command.add(jar.toAbsolutePath() + java.io.File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath());
+        command.add("io.pulse.http.Main");
+      } else {
+        command.add("-jar");
+        command.add(jar.toAbsolutePath().toString());
+      }
       Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       ForkedNode node = new ForkedNode(httpPort, remotePort, log, process);
       node.awaitReady(timeout);
