@@ -173,9 +173,20 @@
         }
         // 1009: we sent something too big, resending will not help; 1000 by us: the page is done
         if (this.closedByUs || e.code === 1009) return;
-        const delay = Math.min(10000, 250 * Math.pow(2, this.retries++)) * (1 + Math.random());
-        setTimeout(() => this.open(null, null), delay);
+        // refused before the welcome (a 401 for an expired token looks the same to a browser): new token
+        if (!welcomed) this.token = null;
+        this.retry();
       };
+    }
+
+    /** Reconnects after a jittered, exponentially growing pause (at most 10–20 s). */
+    retry() {
+      const delay = Math.min(10000, 250 * Math.pow(2, this.retries++)) * (1 + Math.random());
+      setTimeout(() => {
+        (this.token ? Promise.resolve(this.token) : token(this.userId, this.roles)).then(
+          (t) => { this.token = t; this.open(null, null); },
+          (err) => { this.emit('error', err); this.retry(); });
+      }, delay);
     }
 
     startHeartbeat(ms) {

@@ -339,6 +339,43 @@ class BrowserIT {
     screenshot(bob, "document");
   }
 
+  /**
+   * Edits made while the page's socket is down are kept, and after the reconnect (resubscribe with since,
+   * the op in flight resent) they merge with what the other user typed meanwhile.
+   */
+  @Test
+  void editsMadeOfflineMergeWithTheOthersAfterTheReconnect() throws Exception {
+    String a = TestNodes.uniqueUser("ui-alice");
+    String b = TestNodes.uniqueUser("ui-bob");
+    String documentId;
+    try (WsClient ws = TestNodes.connect(port, a)) {
+      documentId = ws.ok("{\"type\":\"doc.create\",\"title\":\"Offline\"}", WAIT).get("documentId").asText();
+      ws.ok("{\"type\":\"doc.share\",\"documentId\":\"" + documentId + "\",\"userId\":\"" + b + "\",\"role\":\"editor\"}", WAIT);
+    }
+    open(alice, "document.html", a, "doc=" + documentId);
+    open(bob, "document.html", b, "doc=" + documentId);
+    for (ChromeDriver browser : List.of(alice, bob)) until(browser, "the editor ready", d -> d.findElement(By.id("editor")).isEnabled());
+
+    bob.executeScript("window.heldOpen = client.open; client.open = () => {}; client.ws.close();");
+    until(bob, "the socket down", d -> "disconnected".equals(d.findElement(By.id("status")).getAttribute("data-state")));
+    bob.findElement(By.id("editor")).sendKeys("bob offline");
+    alice.findElement(By.id("editor")).sendKeys("alice online ");
+    until(alice, "alice's text saved", d -> "synced".equals(d.findElement(By.id("sync-state")).getAttribute("data-state")));
+    assertThat(bob.findElement(By.id("sync-state")).getAttribute("data-state")).as("bob's edit waits").isEqualTo("pending");
+    bob.executeScript("client.open = window.heldOpen; client.open(null, null);");
+
+    int expectedLength = "bob offline".length() + "alice online ".length();
+    String text = until(bob, "both on the same text", d -> {
+      String mine = d.findElement(By.id("editor")).getDomProperty("value");
+      boolean bothSynced = Stream.of(d, alice).allMatch(x -> "synced".equals(x.findElement(By.id("sync-state")).getAttribute("data-state")));
+      return bothSynced && mine.length() == expectedLength && mine.equals(alice.findElement(By.id("editor")).getDomProperty("value")) ? mine : null;
+    });
+    assertThat(text).contains("bob offline").contains("alice online ");
+    try (WsClient ws = TestNodes.connect(port, a)) {
+      assertThat(ws.ok("{\"type\":\"doc.get\",\"documentId\":\"" + documentId + "\"}", WAIT).get("text").asText()).isEqualTo(text);
+    }
+  }
+
   private static boolean isSubsequence(String needle, String hay) {
     int i = 0;
     for (int j = 0; j < hay.length() && i < needle.length(); j++) if (hay.charAt(j) == needle.charAt(i)) i++;
