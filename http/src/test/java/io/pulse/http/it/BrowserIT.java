@@ -394,7 +394,7 @@ class BrowserIT {
     assertThat(text(alice, "#leader")).isEqualTo("nobody yet");
 
     open(bob, "auction.html", bidder, "auction=" + auctionId);
-    until(bob, "the auction at bob's", d -> text(d, "#title").equals("Vintage lamp") && text(d, "#status").equals("open"));
+    until(bob, "the auction at bob's", d -> text(d, "#title").equals("Vintage lamp") && text(d, "#auction-status").equals("open"));
     type(bob, "bid-amount", "25.00");
     click(bob, "bid");
     until(bob, "bob leading", d -> text(d, "#standing").contains("you lead"));
