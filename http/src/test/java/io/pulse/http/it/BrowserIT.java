@@ -337,6 +337,19 @@ class BrowserIT {
     alice.findElement(By.id("editor")).click();
     until(bob, "alice's cursor", d -> present(d, "#cursors li[data-user='" + a + "']") && present(d, "#mirror .caret[data-name='" + a + "']"));
     screenshot(bob, "document");
+
+    // bob takes back his last edit: the server's inverse comes back as an op both pages apply
+    click(bob, "undo");
+    String undone = until(bob, "both on the undone text", d -> {
+      String mine = settled.apply(d);
+      return mine != null && mine.equals(settled.apply(alice)) && !mine.equals(converged) ? mine : null;
+    });
+    String undoneText = undone.substring(undone.indexOf('|') + 1);
+    assertThat(undoneText.length()).as("an undo of an insert removes it").isLessThan(textNow.length());
+    assertThat(isSubsequence(byAlice, undoneText)).as("alice's typing is untouched by bob's undo: %s", undoneText).isTrue();
+    try (WsClient ws = TestNodes.connect(port, a)) {
+      assertThat(ws.ok("{\"type\":\"doc.get\",\"documentId\":\"" + documentId + "\"}", WAIT).get("text").asText()).isEqualTo(undoneText);
+    }
   }
 
   /**
@@ -479,9 +492,9 @@ class BrowserIT {
       assertThat(driverPixel(alice)).as("the canvas at dana's position").isTrue();
 
       // she moves; the map follows
-      dana.ok(String.format(Locale.ROOT, "{\"type\":\"driver.fix\",\"lat\":%.6f,\"lng\":%.6f,\"heading\":0,\"speed\":5,\"at\":%d}", lat + 0.003, lng, at + 20_000), WAIT);
-      String moved = String.format(Locale.ROOT, "%.5f", lat + 0.003);
-      until(alice, "dana moved", d -> d.findElement(By.cssSelector("#drivers tr[data-driver='" + driver + "'] td:nth-child(2)")).getText().equals(moved));
+      double movedLat = Double.parseDouble(String.format(Locale.ROOT, "%.6f", lat + 0.003)); // as sent
+      dana.ok(String.format(Locale.ROOT, "{\"type\":\"driver.fix\",\"lat\":%.6f,\"lng\":%.6f,\"heading\":0,\"speed\":5,\"at\":%d}", movedLat, lng, at + 5_000), WAIT);
+      until(alice, "dana moved", d -> Math.abs(Double.parseDouble(d.findElement(By.cssSelector("#drivers tr[data-driver='" + driver + "']")).getAttribute("data-lat")) - movedLat) < 1e-9);
 
       click(alice, "nearby");
       until(alice, "dana among the nearest", d -> present(d, "#nearest tr[data-driver='" + driver + "']"));
