@@ -59,11 +59,28 @@ final class PulseRoutes extends AllDirectives {
                 market,
                 drivers,
                 alerts,
-                devTokens())
+                devTokens(),
+                webUi())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections
     // too, closes its connection rather than leave it open and idle.
     return mapResponse(response -> response.addHeader(Connection.create("close")), () -> all);
+  }
+
+  /**
+   * The web UI: static pages from the classpath ({@code web/} in this module's resources), the index at
+   * {@code /}, everything else under {@code /web/}. They speak only the public protocol, so they need
+   * nothing from the node but these files (docs/architecture.md, "The web client").
+   */
+  private Route webUi() {
+    return get(
+        () ->
+            respondWithHeader(
+                RawHeader.create("Cache-Control", "no-cache"),
+                () ->
+                    concat(
+                        pathSingleSlash(() -> getFromResource("web/index.html")),
+                        pathPrefix("web", () -> concat(pathSingleSlash(() -> getFromResource("web/index.html")), getFromResourceDirectory("web"))))));
   }
 
   private CompletionStage<Boolean> ready() {
