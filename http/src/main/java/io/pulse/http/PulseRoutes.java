@@ -38,8 +38,10 @@ final class PulseRoutes extends AllDirectives {
   private final SaleRequests sales;
   private final Route market;
   private final Route drivers;
+  private final Route ops;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers, Route ops) {
+    this.ops = ops;
     this.system = system;
     this.auth = auth;
     this.sales = sales;
@@ -56,6 +58,7 @@ final class PulseRoutes extends AllDirectives {
                 purchases(),
                 market,
                 drivers,
+                ops, // /metrics, /api/ops/cluster, /sse/ops (ops.OpsRoutes)
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections
