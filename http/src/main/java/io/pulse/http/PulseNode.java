@@ -83,6 +83,7 @@ public final class PulseNode implements AutoCloseable {
       if (cs.applySchema()) SchemaApplier.apply(cs.host(), cs.port(), cs.datacenter(), cs.keyspace());
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "pulse", config);
       try {
+        io.pulse.http.ops.Management.start(system);
         PulseSharding.init(system, settings);
         warmUp(system);
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
@@ -97,7 +98,15 @@ public final class PulseNode implements AutoCloseable {
                 symbols(settings));
         SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections, new OpsRoutes(system, metrics, Duration.ofSeconds(1))));
         system.getWhenTerminated().thenRun(binding::close);
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
+        io.pulse.http.ops.Serving.get(system).set(true);
+        CoordinatedShutdown.get(system)
+            .addTask(
+                CoordinatedShutdown.PhaseServiceUnbind(),
+                "unbind",
+                () -> {
+                  io.pulse.http.ops.Serving.get(system).set(false);
+                  return binding.unbind();
+                });
         CoordinatedShutdown.get(system)
             .addTask(
                 CoordinatedShutdown.PhaseServiceRequestsDone(),

@@ -13,11 +13,7 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.pattern.StatusReply;
-import io.pulse.persistence.JournalHealth;
-import io.pulse.sharding.ClusterMembership;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
@@ -66,9 +62,9 @@ final class PulseRoutes extends AllDirectives {
     return mapResponse(response -> response.addHeader(Connection.create("close")), () -> all);
   }
 
+  /** The same check as management's readiness (ops.ReadyCheck), less the port-bound part: this port answers. */
   private CompletionStage<Boolean> ready() {
-    if (!ClusterMembership.isUp(system)) return CompletableFuture.completedFuture(false);
-    return JournalHealth.check(system, Duration.ofSeconds(2));
+    return io.pulse.http.ops.ReadyCheck.ready(system);
   }
 
   /** {@code roles}: optional, e.g. {@code ["driver"]} (docs/protocol.md, "Drivers and trips"). */

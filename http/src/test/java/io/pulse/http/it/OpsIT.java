@@ -32,12 +32,14 @@ class OpsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private PulseNode a;
   private PulseNode b;
+  private final int managementPort = TestNodes.freePort();
 
   @BeforeAll
   void start() {
     int seedPort = TestNodes.freePort();
     String seed = "pekko.cluster.seed-nodes = [\"pekko://pulse@127.0.0.1:" + seedPort + "\"]\n";
-    a = PulseNode.start(PulseConfig.load(TestNodes.overrides(seedPort, seed)));
+    String management = "pulse.management { enabled = on, port = " + managementPort + " }\n";
+    a = PulseNode.start(PulseConfig.load(TestNodes.overrides(seedPort, seed + management)));
     b = PulseNode.start(PulseConfig.load(TestNodes.overrides(TestNodes.freePort(), seed + "pulse.gateway.rate-limit { per-second = 1, burst = 3 }\n")));
     TestNodes.awaitCondition(() -> TestNodes.upMembers(a) == 2, WAIT, "the two nodes to form one cluster");
   }
@@ -223,6 +225,41 @@ class OpsIT {
       }
       assertThat(member(e3.data(), address(a)).get("status").asText()).isEqualTo("Up");
     }
+  }
+
+  private HttpResponse<String> management(String path) {
+    return TestNodes.get(managementPort, path);
+  }
+
+  @Test
+  void managementAnswersMembersShardsAndHealthOnItsOwnPort() throws Exception {
+    HttpResponse<String> members = management("/cluster/members");
+    assertThat(members.statusCode()).isEqualTo(200);
+    JsonNode m = JSON.readTree(members.body());
+    assertThat(m.get("selfNode").asText()).isEqualTo(address(a));
+    assertThat(m.get("members")).hasSize(2);
+    for (JsonNode member : m.get("members")) assertThat(member.get("status").asText()).isEqualTo("Up");
+
+    HttpResponse<String> shards = management("/cluster/shards/User");
+    assertThat(shards.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(shards.body()).has("regions")).isTrue();
+
+    // health agrees with the node's own endpoints
+    assertThat(TestNodes.get(a.httpPort(), "/ready").statusCode()).isEqualTo(200);
+    assertThat(management("/ready").statusCode()).isEqualTo(200);
+    assertThat(TestNodes.get(a.httpPort(), "/alive").statusCode()).isEqualTo(200);
+    assertThat(management("/alive").statusCode()).isEqualTo(200);
+
+    // read-only: no member can be made to leave through this port
+    HttpResponse<String> leave =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort + "/cluster/members/" + address(b)))
+                    .method("DELETE", java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(leave.statusCode()).isIn(404, 405);
+    assertThat(TestNodes.upMembers(a)).isEqualTo(2);
   }
 
   /** The fields of a member, as a map, for a readable failure. */
