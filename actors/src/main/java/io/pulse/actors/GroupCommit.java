@@ -28,6 +28,8 @@ public final class GroupCommit {
 
   public enum Signal {
     WRITTEN,
+    /** A batch whose commands persisted nothing (rejections, resends): done, but no journal write to time. */
+    NOTHING_WRITTEN,
     RECOVERED
   }
 
@@ -108,7 +110,7 @@ public final class GroupCommit {
         () -> {
           for (int i = 0; i < events.size(); i++) writer.published(statesAfterEvent.get(i), events.get(i));
           replies.forEach(Runnable::run);
-          if (front != null) front.tell(Signal.WRITTEN);
+          if (front != null) front.tell(events.isEmpty() ? Signal.NOTHING_WRITTEN : Signal.WRITTEN);
         };
     if (events.isEmpty()) return effect.none().thenRun(s -> afterWrite.run()).thenNoReply();
     return effect.persist(events).thenRun(s -> afterWrite.run()).thenNoReply();
@@ -128,7 +130,7 @@ public final class GroupCommit {
               ActorRef<Signal> signals = ctx.getSelf().narrow();
               ActorRef<C> child = ctx.spawn(entity.apply(signals), "entity");
               ctx.watch(child);
-              return new Front<>(ctx, child, isWrite, batch, signals).idle();
+              return new Front<>(ctx, child, isWrite, batch, signals, new java.util.ArrayDeque<>(), JournalWriteTimings.get(ctx.getSystem())).idle();
             })
         .narrow();
   }
@@ -138,11 +140,30 @@ public final class GroupCommit {
       ActorRef<C> child,
       Predicate<C> isWrite,
       BiFunction<List<C>, ActorRef<Signal>, C> batch,
-      ActorRef<Signal> signals) {
+      ActorRef<Signal> signals,
+      // when each batch in flight was handed to the entity, oldest first (batches complete in order);
+      // a batch lost to a restart after a failed write leaves its entry, so later timings of that
+      // incarnation read one batch early (rare: only a journal failure restarts an entity)
+      java.util.ArrayDeque<Long> sentAt,
+      JournalWriteTimings timings) {
+
+    private void send(List<C> commands) {
+      sentAt.add(System.nanoTime());
+      child.tell(batch.apply(commands, signals));
+    }
+
+    /** A batch is done: its write is timed from hand-over to durable, if it wrote anything. */
+    private void done(boolean wrote) {
+      Long sent = sentAt.poll();
+      if (wrote && sent != null) timings.observe(System.nanoTime() - sent);
+    }
 
     /** Nothing in flight: a write goes at once, as a batch of one. */
     Behavior<Object> idle() {
       return Behaviors.receive(Object.class)
+          // a batch sent before the entity's first recovery finished is written after it: still timed
+          .onMessageEquals(Signal.WRITTEN, () -> timed(true))
+          .onMessageEquals(Signal.NOTHING_WRITTEN, () -> timed(false))
           .onMessage(Signal.class, s -> Behaviors.same())
           .onAnyMessage(
               msg -> {
@@ -152,7 +173,7 @@ public final class GroupCommit {
                   child.tell(command);
                   return Behaviors.same();
                 }
-                child.tell(batch.apply(List.of(command), signals));
+                send(List.of(command));
                 return writing(1, List.of());
               })
           .build();
@@ -161,7 +182,8 @@ public final class GroupCommit {
     /** {@code inFlight} batches written and not yet confirmed; {@code held} waits, in arrival order. */
     Behavior<Object> writing(int inFlight, List<C> held) {
       return Behaviors.receive(Object.class)
-          .onMessageEquals(Signal.WRITTEN, () -> inFlight > 1 ? writing(inFlight - 1, held) : flush(held))
+          .onMessageEquals(Signal.WRITTEN, () -> written(true, inFlight, held))
+          .onMessageEquals(Signal.NOTHING_WRITTEN, () -> written(false, inFlight, held))
           // the entity restarted: the batch in flight is gone (its askers time out and retry)
           .onMessageEquals(Signal.RECOVERED, () -> flush(held))
           .onAnyMessage(
@@ -176,6 +198,16 @@ public final class GroupCommit {
           .build();
     }
 
+    private Behavior<Object> timed(boolean wrote) {
+      done(wrote);
+      return Behaviors.same();
+    }
+
+    private Behavior<Object> written(boolean wrote, int inFlight, List<C> held) {
+      done(wrote);
+      return inFlight > 1 ? writing(inFlight - 1, held) : flush(held);
+    }
+
     /** Sends what was held: runs of writes as one batch each, other commands between them as they came. */
     private Behavior<Object> flush(List<C> held) {
       if (held.isEmpty()) return idle();
@@ -186,7 +218,7 @@ public final class GroupCommit {
           run.add(command);
         } else {
           if (!run.isEmpty()) {
-            child.tell(batch.apply(List.copyOf(run), signals));
+            send(List.copyOf(run));
             batches++;
             run.clear();
           }
@@ -194,7 +226,7 @@ public final class GroupCommit {
         }
       }
       if (!run.isEmpty()) {
-        child.tell(batch.apply(List.copyOf(run), signals));
+        send(List.copyOf(run));
         batches++;
       }
       return batches == 0 ? idle() : writing(batches, List.of());

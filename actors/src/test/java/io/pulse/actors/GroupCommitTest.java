@@ -163,4 +163,28 @@ class GroupCommitTest {
     }
     assertThat(new ArrayList<>(counter.writeSizes)).containsExactly(1, 1, 1, 1);
   }
+
+  @Test
+  void everyWriteThatPersistedIsTimedOnceAndARejectedOneIsNot() {
+    ConcurrentLinkedQueue<Double> timed = new ConcurrentLinkedQueue<>();
+    JournalWriteTimings.get(testKit.system()).observeWith(timed::add);
+    try {
+      String id = "timed-1";
+      WriteCounter counter = new WriteCounter("Conversation|" + id);
+      journal.withPolicy(counter);
+      ActorRef<Conversation.Command> conversation = spawnConversation(id);
+      createGroup(conversation, 2);
+      TestProbe<StatusReply<Conversation.SendAck>> acks = testKit.createTestProbe();
+      conversation.tell(new Conversation.Send("s1", "t1", "hi", acks.ref()));
+      assertThat(acks.receiveMessage().isSuccess()).isTrue();
+      // blank text: refused before anything is persisted, so no journal write to time
+      conversation.tell(new Conversation.Send("s1", "t2", " ", acks.ref()));
+      assertThat(acks.receiveMessage().isError()).isTrue();
+      // the creation and the one send: two writes, two timings, each a real duration
+      assertThat(counter.writeSizes).hasSize(2);
+      assertThat(timed).hasSize(2).allSatisfy(seconds -> assertThat(seconds).isPositive().isLessThan(10.0));
+    } finally {
+      JournalWriteTimings.get(testKit.system()).observeWith(seconds -> {});
+    }
+  }
 }

@@ -9,6 +9,10 @@ import io.pulse.http.edge.SocketServer;
 import io.pulse.http.edge.WebSocketHandshake;
 import io.pulse.http.gateway.OpenConnections;
 import io.pulse.http.gateway.WebSocketGateway;
+import io.pulse.http.ops.NodeMetrics;
+import io.pulse.http.ops.NodeStats;
+import io.pulse.http.ops.OpsRoutes;
+import io.pulse.http.ops.ShardCounts;
 import io.pulse.http.ws.CloseCodes;
 import io.pulse.http.ws.CloseWith;
 import io.pulse.http.ws.WebSocketLayers;
@@ -79,16 +83,30 @@ public final class PulseNode implements AutoCloseable {
       if (cs.applySchema()) SchemaApplier.apply(cs.host(), cs.port(), cs.datacenter(), cs.keyspace());
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "pulse", config);
       try {
+        io.pulse.http.ops.Management.start(system);
         PulseSharding.init(system, settings);
         warmUp(system);
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
-        OpenConnections connections = new OpenConnections();
+        NodeMetrics metrics = new NodeMetrics();
+        io.pulse.actors.JournalWriteTimings.get(system).observeWith(metrics::journalWrite);
+        OpenConnections connections = new OpenConnections(metrics);
+        metrics.connectionsFrom(connections::size);
+        ShardCounts.start(system, metrics, Duration.ofSeconds(2));
+        system.systemActorOf(NodeStats.create(metrics, Duration.ofSeconds(1)), "node-stats", org.apache.pekko.actor.typed.Props.empty());
         WebSocketGateway gateway = new WebSocketGateway(
                 system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.sales(), settings.presence().ttl(), connections,
                 symbols(settings));
-        SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
+        SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections, new OpsRoutes(system, metrics, Duration.ofSeconds(1))));
         system.getWhenTerminated().thenRun(binding::close);
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
+        io.pulse.http.ops.Serving.get(system).set(true);
+        CoordinatedShutdown.get(system)
+            .addTask(
+                CoordinatedShutdown.PhaseServiceUnbind(),
+                "unbind",
+                () -> {
+                  io.pulse.http.ops.Serving.get(system).set(false);
+                  return binding.unbind();
+                });
         CoordinatedShutdown.get(system)
             .addTask(
                 CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -124,7 +142,7 @@ public final class PulseNode implements AutoCloseable {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static FrontDoor frontDoor(
-      ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway, OpenConnections connections) {
+      ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway, OpenConnections connections, OpsRoutes ops) {
     ServerSettings server = ServerSettings.create(system.classicSystem());
     // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
@@ -134,7 +152,7 @@ public final class PulseNode implements AutoCloseable {
             system, auth.verifier, PulseSharding.candles(system, settings), symbols(settings), m.candlePage(), m.sseBuffer(), settings.gateway().askTimeout());
     DriverRoutes drivers = new DriverRoutes(auth.verifier, gateway.nearby(), new io.pulse.actors.driver.Geofences(system, settings.gateway().askTimeout()));
     AlertRoutes alerts = AlertRoutes.start(system, auth.verifier);
-    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market, drivers, alerts).routes().flow(system).join(layer);
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market, drivers, alerts, ops.routes()).routes().flow(system).join(layer);
     WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
     Flow<ByteString, ByteString, NotUsed> webSocket =
         WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());

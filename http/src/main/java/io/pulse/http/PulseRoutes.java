@@ -13,11 +13,7 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.pattern.StatusReply;
-import io.pulse.persistence.JournalHealth;
-import io.pulse.sharding.ClusterMembership;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
@@ -39,9 +35,11 @@ final class PulseRoutes extends AllDirectives {
   private final Route market;
   private final Route drivers;
   private final Route alerts;
+  private final Route ops;
 
-  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers, AlertRoutes alerts) {
+  PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers, AlertRoutes alerts, Route ops) {
     this.alerts = alerts.routes();
+    this.ops = ops;
     this.system = system;
     this.auth = auth;
     this.sales = sales;
@@ -59,6 +57,7 @@ final class PulseRoutes extends AllDirectives {
                 market,
                 drivers,
                 alerts,
+                ops, // /metrics, /api/ops/cluster, /sse/ops (ops.OpsRoutes)
                 devTokens(),
                 webUi())
             .seal();
@@ -83,9 +82,9 @@ final class PulseRoutes extends AllDirectives {
                         pathPrefix("web", () -> concat(pathSingleSlash(() -> getFromResource("web/index.html")), getFromResourceDirectory("web"))))));
   }
 
+  /** The same check as management's readiness (ops.ReadyCheck), less the port-bound part: this port answers. */
   private CompletionStage<Boolean> ready() {
-    if (!ClusterMembership.isUp(system)) return CompletableFuture.completedFuture(false);
-    return JournalHealth.check(system, Duration.ofSeconds(2));
+    return io.pulse.http.ops.ReadyCheck.ready(system);
   }
 
   /** {@code roles}: optional, e.g. {@code ["driver"]} (docs/protocol.md, "Drivers and trips"). */

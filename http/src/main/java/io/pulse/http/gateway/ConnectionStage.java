@@ -142,7 +142,8 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
   private final class Logic extends TimerGraphStageLogic {
     private final Session session;
     // Stage-local state: touched only by this operator's own callbacks, one at a time.
-    private final OutboundQueue queue = new OutboundQueue(settings.durableBuffer(), settings.ephemeralKeys());
+    private final GatewayMetrics metrics = wiring.open().metrics();
+    private final OutboundQueue queue = new OutboundQueue(settings.durableBuffer(), settings.ephemeralKeys(), () -> metrics.outboundOverflow(false));
     /** Answers in the order their frames came, each done or still waiting for an entity. */
     private final ArrayDeque<CompletableFuture<Outbound>> answers = new ArrayDeque<>();
     private final Set<String> watching = new HashSet<>();
@@ -306,6 +307,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     private void onText(Text text) {
       Pair<Inbound, Admitted> admitted = inbound.admit(text, System.nanoTime(), userSends);
       inbound = admitted.first();
+      metrics.frameIn(FrameKinds.of(admitted.second().parsed(), text.binary(), text.oversized()));
       if (admitted.second() != Admitted.IGNORED) {
         CompletableFuture<Outbound> answer = answer(admitted.second()).toCompletableFuture();
         answers.add(answer);
@@ -316,7 +318,12 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
 
     /** Moves every finished answer at the head, in frame order, to the socket. */
     private void drainAnswers() {
-      while (!answers.isEmpty() && answers.peek().isDone()) emit(answers.poll().join());
+      while (!answers.isEmpty() && answers.peek().isDone()) {
+        Outbound answer = answers.poll().join();
+        String code = FrameKinds.errorCode(answer);
+        if (code != null) metrics.error(code);
+        emit(answer);
+      }
       pullIfReady();
       completeIfDone();
     }
@@ -363,6 +370,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
       FrameCodec.Parsed parsed = admitted.parsed();
       String ref = parsed instanceof FrameCodec.Ok ok ? ok.frame().ref() : parsed instanceof FrameCodec.Failed f ? f.error().ref() : null;
       if (!admitted.taken().granted()) {
+        metrics.rateLimited();
         return error(new ProtocolError(ref, ErrorCode.RATE_LIMITED, "too many frames; retry later", admitted.taken().retryAfterMs()));
       }
       if (parsed == null) return error(ProtocolError.of(null, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported"));
@@ -433,6 +441,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     private void emit(Outbound frame) {
       if (closing) return;
       if (!queue.offer(frame)) {
+        metrics.outboundOverflow(true);
         // The buffer in front of the socket is full: close so the client resumes, rather than lose a frame.
         close(new CloseWith(CloseCodes.SLOW_CONSUMER, "outbound buffer overflow: resume with since"));
         return;
@@ -456,6 +465,7 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
           return;
         }
         next = Frames.text(frame.json());
+        metrics.frameOut();
       }
       if (next == null) return;
       push(out, next);

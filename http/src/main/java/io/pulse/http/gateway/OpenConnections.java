@@ -13,6 +13,20 @@ import java.util.function.Consumer;
 public final class OpenConnections {
   private final Set<Consumer<CloseWith>> open = ConcurrentHashMap.newKeySet();
   private volatile CloseWith closedWith;
+  private final GatewayMetrics metrics;
+
+  public OpenConnections() {
+    this(GatewayMetrics.NONE);
+  }
+
+  /** {@code metrics}: where every connection of the node counts its frames (the node's /metrics). */
+  public OpenConnections(GatewayMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
+  }
 
   /** Registers an open socket; returns why it must close at once if the node is closing them, else null. */
   CloseWith add(Consumer<CloseWith> closer) {

@@ -25,8 +25,15 @@ final class OutboundQueue {
   private final int ephemeralKeys;
   private final ArrayDeque<Outbound> durable = new ArrayDeque<>();
   private final LinkedHashMap<String, Outbound> latest = new LinkedHashMap<>();
+  /** Told each time an ephemeral key is dropped for want of room (for the node's metrics). */
+  private final Runnable ephemeralDropped;
 
   OutboundQueue(int durableCapacity, int ephemeralKeys) {
+    this(durableCapacity, ephemeralKeys, () -> {});
+  }
+
+  OutboundQueue(int durableCapacity, int ephemeralKeys, Runnable ephemeralDropped) {
+    this.ephemeralDropped = ephemeralDropped;
     if (durableCapacity < 1 || ephemeralKeys < 1) throw new IllegalArgumentException("capacities must be positive");
     this.durableCapacity = durableCapacity;
     this.ephemeralKeys = ephemeralKeys;
@@ -46,6 +53,7 @@ final class OutboundQueue {
       Iterator<String> oldest = latest.keySet().iterator();
       oldest.next();
       oldest.remove();
+      ephemeralDropped.run();
     }
     return true;
   }

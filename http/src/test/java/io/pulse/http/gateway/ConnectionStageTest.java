@@ -189,6 +189,65 @@ class ConnectionStageTest {
         m -> m.equals(new UserPresence.Disconnected("c-1")) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
   }
 
+  /** Counts what the stage reports, as the node's metrics would. */
+  private static final class Recorded implements GatewayMetrics {
+    final java.util.Map<String, Integer> in = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.Map<String, Integer> errors = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicInteger out = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger durableOverflows = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger rateLimited = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void frameIn(String kind) {
+      in.merge(kind, 1, Integer::sum);
+    }
+
+    @Override
+    public void frameOut() {
+      out.incrementAndGet();
+    }
+
+    @Override
+    public void outboundOverflow(boolean durable) {
+      if (durable) durableOverflows.incrementAndGet();
+    }
+
+    @Override
+    public void rateLimited() {
+      rateLimited.incrementAndGet();
+    }
+
+    @Override
+    public void error(String code) {
+      errors.merge(code, 1, Integer::sum);
+    }
+  }
+
+  @Test
+  void framesErrorsAndADurableOverflowAreCountedWhereTheStageDecides() {
+    Recorded metrics = new Recorded();
+    Socket socket =
+        new Socket(
+            gateway(8, Duration.ofMinutes(2)),
+            Duration.ofMinutes(1),
+            new StubRequests(f -> CompletableFuture.failedFuture(new IllegalStateException("unexpected " + f))),
+            new OpenConnections(metrics));
+    assertThat(socket.next()).contains("welcome");
+    socket.send("{\"type\":\"ping\",\"ref\":\"p\"}");
+    assertThat(socket.next()).contains("pong");
+    socket.send("{oops");
+    assertThat(socket.next()).contains("malformed_json");
+    assertThat(metrics.in).containsEntry("Ping", 1).containsEntry("invalid", 1);
+    assertThat(metrics.errors).containsEntry("malformed_json", 1);
+    assertThat(metrics.out.get()).isEqualTo(3); // welcome, pong, error
+    assertThat(metrics.durableOverflows.get()).isZero();
+    // a client that stops reading: the frame that does not fit is counted once, and the socket closes
+    for (int i = 0; i < 12; i++) socket.send("{\"type\":\"ping\",\"ref\":\"" + i + "\"}");
+    assertThat(socket.nextClose()).isEqualTo(CloseCodes.SLOW_CONSUMER);
+    assertThat(metrics.durableOverflows.get()).isEqualTo(1);
+    assertThat(metrics.in.get("Ping")).isGreaterThanOrEqualTo(9);
+  }
+
   @Test
   void aMessageInPiecesIsAnsweredOnceWholeAndOneOverTheLimitClosesWith1009AfterEarlierAnswers() {
     Socket socket = new Socket(gateway(8, Duration.ofMinutes(2), 64));

@@ -58,4 +58,16 @@ class OutboundQueueTest {
   void capacitiesMustBePositive() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new OutboundQueue(0, 1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void onlyADroppedKeyCountsAsAnEphemeralOverflowNotAReplacedValue() {
+    int[] dropped = {0};
+    OutboundQueue queue = new OutboundQueue(10, 2, () -> dropped[0]++);
+    queue.offer(Outbound.latest("k1", "1"));
+    queue.offer(Outbound.latest("k1", "1b")); // conflated: the newer value replaces the older, nothing lost
+    queue.offer(Outbound.latest("k2", "2"));
+    assertThat(dropped[0]).isZero();
+    queue.offer(Outbound.latest("k3", "3")); // a third key: the oldest (k1) goes
+    assertThat(dropped[0]).isEqualTo(1);
+  }
 }
