@@ -72,14 +72,14 @@ final class PulseRoutes extends AllDirectives {
    * nothing from the node but these files (docs/architecture.md, "The web client").
    */
   private Route webUi() {
-    return get(
-        () ->
-            respondWithHeader(
-                RawHeader.create("Cache-Control", "no-cache"),
-                () ->
-                    concat(
-                        pathSingleSlash(() -> getFromResource("web/index.html")),
-                        pathPrefix("web", () -> concat(pathSingleSlash(() -> getFromResource("web/index.html")), getFromResourceDirectory("web"))))));
+    // paths first, then the method: a POST elsewhere stays a 404, not this route's 405
+    return concat(
+        pathSingleSlash(() -> staticGet(() -> getFromResource("web/index.html"))),
+        pathPrefix("web", () -> staticGet(() -> concat(pathSingleSlash(() -> getFromResource("web/index.html")), getFromResourceDirectory("web")))));
+  }
+
+  private Route staticGet(java.util.function.Supplier<Route> inner) {
+    return get(() -> respondWithHeader(RawHeader.create("Cache-Control", "no-cache"), inner));
   }
 
   /** The same check as management's readiness (ops.ReadyCheck), less the port-bound part: this port answers. */
