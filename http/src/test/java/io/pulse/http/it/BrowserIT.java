@@ -513,6 +513,51 @@ class BrowserIT {
     return Boolean.TRUE.equals(painted);
   }
 
+  // ---- the operator view -----------------------------------------------------------------------
+
+  /**
+   * The operator page follows /sse/ops without a reload: the node is a member Up, the connections it
+   * shows rise with sockets this test opens and fall when they close, and the frame rates it shows rise
+   * while those sockets send and settle when they stop.
+   */
+  @Test
+  void theOperatorPageShowsTheNodeUpWithLiveConnectionsAndFrameRates() throws Exception {
+    alice.get("http://127.0.0.1:" + port + "/web/ops.html");
+    until(alice, "the ops stream connected", d -> "connected".equals(d.findElement(By.id("status")).getAttribute("data-state")));
+    String self = JSON.readTree(TestNodes.get(port, "/api/ops/cluster").body()).get("self").asText();
+    String row = "#members tr[data-address='" + self + "']";
+    until(alice, "this node a member Up, reporting", d -> present(d, row + "[data-status='Up'][data-self='true'][data-reporting='true']")
+        && text(d, row + " .member-status").equals("Up"));
+    until(alice, "the shards table", d -> present(d, "#shards tr[data-type]"));
+
+    int before = (int) number(alice, row, "data-connections");
+    int renderedBefore = Integer.parseInt(alice.findElement(By.id("updated")).getAttribute("data-updates"));
+    List<WsClient> extra = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) extra.add(TestNodes.connect(port, TestNodes.uniqueUser("ui-ops")));
+      until(alice, "three more connections", d -> number(d, row, "data-connections") >= before + 3);
+      assertThat(text(alice, row + " .connections")).isEqualTo(alice.findElement(By.cssSelector(row)).getAttribute("data-connections"));
+
+      // each poll of the wait sends a burst of pings: well above the idle rate (a page's ping per 10 s)
+      until(alice, "the frame rates up", d -> {
+        for (WsClient c : extra) for (int i = 0; i < 20; i++) c.send("{\"type\":\"ping\"}");
+        return number(d, row, "data-frames-in") >= 30 && number(d, row, "data-frames-out") >= 30;
+      });
+      screenshot(alice, "ops");
+    } finally {
+      for (WsClient c : extra) c.close();
+    }
+    until(alice, "the connections closed", d -> number(d, row, "data-connections") <= before);
+    until(alice, "the frame rates back down", d -> number(d, row, "data-frames-in") < 10);
+    assertThat(Integer.parseInt(alice.findElement(By.id("updated")).getAttribute("data-updates")))
+        .as("views rendered from the stream, without a reload").isGreaterThan(renderedBefore + 2);
+  }
+
+  private static double number(WebDriver browser, String css, String attribute) {
+    String v = browser.findElement(By.cssSelector(css)).getAttribute(attribute);
+    return v == null ? Double.NaN : Double.parseDouble(v);
+  }
+
   // ---- the page's OT against the server's -------------------------------------------------------
 
   /**
