@@ -55,6 +55,7 @@ class BrowserIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final String SYMBOL = "UI-MKT";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
   /**
    * Selenium warns on every session that it ships no CDP bindings for this Chromium; the tests use only
    * WebDriver, never CDP. Held here so the logger keeps its level.
@@ -473,14 +474,29 @@ class BrowserIT {
     screenshot(alice, "market");
   }
 
+  /**
+   * The driver map shows a driver a test client places and moves, and a dispatcher's geofence around her
+   * path: the fence drawn on the canvas, and her entering it reported live from fence:<id>.
+   */
   @Test
-  void theDriverMapShowsADriverATestClientPlaces() throws IOException {
+  void theDriverMapShowsADriverATestClientPlacesAndTheFenceSheEnters() throws IOException {
     // a place no other test uses: the geo index is shared by every test of the JVM
     double lat = 64.1466 + new Random().nextDouble() * 0.01;
     double lng = -21.9426;
     String driver = TestNodes.uniqueUser("ui-dana");
+    // the fence: about 110 m by 290 m around where she moves to (lat + 0.003), her first fix 55 m south of it
+    String fence = "ui-fence-" + Long.toString(System.nanoTime(), 36);
+    String dispatcher = TestNodes.devToken(port, TestNodes.uniqueUser("ui-dispatch"), "dispatcher");
+    String polygon = String.format(Locale.ROOT, "[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f]]",
+        lat + 0.0025, lng - 0.003, lat + 0.0025, lng + 0.003, lat + 0.0035, lng + 0.003, lat + 0.0035, lng - 0.003);
+    HttpResponse<String> defined = fenceRequest("PUT", "/api/geofences/" + fence, dispatcher, "{\"name\":\"Harbour\",\"polygon\":" + polygon + "}");
+    assertThat(defined.statusCode()).as(defined.body()).isEqualTo(200);
+
     open(alice, "drivers.html", TestNodes.uniqueUser("ui-rita"), String.format(Locale.ROOT, "lat=%.5f&lng=%.5f&radius=1000", lat, lng));
     until(alice, "the region watched", d -> text(d, "#watch-state").startsWith("watching"));
+    until(alice, "the fence listed and followed", d -> present(d, "#fences tr[data-fence='" + fence + "'][data-subscribed='true']"));
+    until(alice, "the fence drawn", d -> List.of(String.valueOf(d.findElement(By.id("map")).getAttribute("data-fences")).split(",")).contains(fence));
+    assertThat(fencePixel(alice, lat + 0.003, lng - 0.002)).as("the canvas inside the fence, west of dana's path").isTrue();
 
     try (WsClient dana = TestNodes.connect(port, driver, "driver")) {
       dana.ok("{\"type\":\"driver.online\"}", WAIT);
@@ -490,16 +506,50 @@ class BrowserIT {
           && List.of(d.findElement(By.id("map")).getAttribute("data-drawn").split(",")).contains(driver));
       // what is drawn is where she is: the canvas is not blank at her projected position
       assertThat(driverPixel(alice)).as("the canvas at dana's position").isTrue();
+      assertThat(alice.findElement(By.cssSelector("#fences tr[data-fence='" + fence + "']")).getAttribute("data-inside")).as("south of the fence").isEmpty();
 
       // she moves; the map follows
       double movedLat = Double.parseDouble(String.format(Locale.ROOT, "%.6f", lat + 0.003)); // as sent
       dana.ok(String.format(Locale.ROOT, "{\"type\":\"driver.fix\",\"lat\":%.6f,\"lng\":%.6f,\"heading\":0,\"speed\":5,\"at\":%d}", movedLat, lng, at + 5_000), WAIT);
       until(alice, "dana moved", d -> Math.abs(Double.parseDouble(d.findElement(By.cssSelector("#drivers tr[data-driver='" + driver + "']")).getAttribute("data-lat")) - movedLat) < 1e-9);
 
+      // that move took her into the fence: reported live, and she is listed inside
+      until(alice, "dana entering the fence", d -> present(d, "#fence-events li[data-fence='" + fence + "'][data-event='fence_entered'][data-driver='" + driver + "']"));
+      until(alice, "dana inside the fence", d -> driver.equals(d.findElement(By.cssSelector("#fences tr[data-fence='" + fence + "']")).getAttribute("data-inside")));
+      assertThat(present(alice, "#fence-events li[data-fence='" + fence + "'][data-event='fence_exited']")).as("no exit yet").isFalse();
+
       click(alice, "nearby");
       until(alice, "dana among the nearest", d -> present(d, "#nearest tr[data-driver='" + driver + "']"));
+      screenshot(alice, "drivers");
+    } finally {
+      // fences are shared by every test of the JVM (and bounded in number)
+      assertThat(fenceRequest("DELETE", "/api/geofences/" + fence, dispatcher, null).statusCode()).isEqualTo(200);
     }
-    screenshot(alice, "drivers");
+  }
+
+  private HttpResponse<String> fenceRequest(String method, String path, String token, String body) {
+    java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).timeout(WAIT);
+    b = body == null
+        ? b.method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+        : b.method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+    try {
+      return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Whether the map's canvas at (lat, lng) is painted in the fences' orange (not blank, not a grey ring). */
+  private static boolean fencePixel(ChromeDriver browser, double lat, double lng) {
+    Object painted = browser.executeScript(
+        "const [x, y] = project({ lat: arguments[0], lng: arguments[1] });"
+            + "const px = document.getElementById('map').getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data;"
+            + "return px[3] > 0 && px[0] > px[2] + 80;",
+        lat, lng);
+    return Boolean.TRUE.equals(painted);
   }
 
   /** Whether the map's canvas is painted in the colour of a driver dot where the first drawn driver is. */
