@@ -506,7 +506,7 @@ class BrowserIT {
           && List.of(d.findElement(By.id("map")).getAttribute("data-drawn").split(",")).contains(driver));
       // what is drawn is where she is: the canvas is not blank at her projected position
       assertThat(driverPixel(alice)).as("the canvas at dana's position").isTrue();
-      assertThat(alice.findElement(By.cssSelector("#fences tr[data-fence='" + fence + "']")).getAttribute("data-inside")).as("south of the fence").isEmpty();
+      assertThat(attribute(alice, "#fences tr[data-fence='" + fence + "']", "data-inside")).as("south of the fence").isEmpty();
 
       // she moves; the map follows
       double movedLat = Double.parseDouble(String.format(Locale.ROOT, "%.6f", lat + 0.003)); // as sent
@@ -581,12 +581,12 @@ class BrowserIT {
     until(alice, "the shards table", d -> present(d, "#shards tr[data-type]"));
 
     int before = (int) number(alice, row, "data-connections");
-    int renderedBefore = Integer.parseInt(alice.findElement(By.id("updated")).getAttribute("data-updates"));
+    int renderedBefore = Integer.parseInt(attribute(alice, "#updated", "data-updates"));
     List<WsClient> extra = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) extra.add(TestNodes.connect(port, TestNodes.uniqueUser("ui-ops")));
       until(alice, "three more connections", d -> number(d, row, "data-connections") >= before + 3);
-      assertThat(text(alice, row + " .connections")).isEqualTo(alice.findElement(By.cssSelector(row)).getAttribute("data-connections"));
+      until(alice, "the count shown in its cell", d -> text(d, row + " .connections").equals(d.findElement(By.cssSelector(row)).getAttribute("data-connections")));
 
       // each poll of the wait sends a burst of pings: well above the idle rate (a page's ping per 10 s)
       until(alice, "the frame rates up", d -> {
@@ -599,13 +599,24 @@ class BrowserIT {
     }
     until(alice, "the connections closed", d -> number(d, row, "data-connections") <= before);
     until(alice, "the frame rates back down", d -> number(d, row, "data-frames-in") < 10);
-    assertThat(Integer.parseInt(alice.findElement(By.id("updated")).getAttribute("data-updates")))
+    assertThat(Integer.parseInt(attribute(alice, "#updated", "data-updates")))
         .as("views rendered from the stream, without a reload").isGreaterThan(renderedBefore + 2);
   }
 
   private static double number(WebDriver browser, String css, String attribute) {
-    String v = browser.findElement(By.cssSelector(css)).getAttribute(attribute);
+    String v = attribute(browser, css, attribute);
     return v == null ? Double.NaN : Double.parseDouble(v);
+  }
+
+  /** An attribute of the element at {@code css}, read again if a re-render replaced the element meanwhile. */
+  private static String attribute(WebDriver browser, String css, String attribute) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return browser.findElement(By.cssSelector(css)).getAttribute(attribute);
+      } catch (StaleElementReferenceException e) {
+        if (attempt == 5) throw e;
+      }
+    }
   }
 
   // ---- the page's OT against the server's -------------------------------------------------------
