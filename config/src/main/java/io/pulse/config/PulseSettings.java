@@ -176,10 +176,22 @@ public record PulseSettings(
     }
   }
 
-  public record HttpSettings(String host, int port) {
+  /**
+   * @param allowedOrigins browser origins that may open a WebSocket; empty: the dev default (the node's
+   *     own origin and loopback), which {@code requireAllowedOrigins} (production) refuses
+   */
+  public record HttpSettings(String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins) {
     static HttpSettings from(Config c) {
-      return new HttpSettings(c.getString("host"), c.getInt("port"));
+      return new HttpSettings(c.getString("host"), c.getInt("port"), stringList(c, "allowed-origins"), c.getBoolean("require-allowed-origins"));
     }
+  }
+
+  /** A list setting that may also be given as one comma-separated string (an environment variable). */
+  static java.util.List<String> stringList(Config c, String path) {
+    if (c.getValue(path).valueType() == com.typesafe.config.ConfigValueType.STRING) {
+      return java.util.Arrays.stream(c.getString(path).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+    return c.getStringList(path).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
 
   public record CassandraSettings(

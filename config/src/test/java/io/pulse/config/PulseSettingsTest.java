@@ -45,4 +45,15 @@ class PulseSettingsTest {
     assertThat(c.getBoolean("pekko.persistence.cassandra.journal.keyspace-autocreate")).isFalse();
     assertThat(c.getBoolean("pekko.persistence.cassandra.snapshot.tables-autocreate")).isFalse();
   }
+
+  @Test
+  void allowedOriginsAreEmptyInDevRequiredInProductionAndTakeACommaSeparatedString() {
+    assertThat(PulseSettings.from(PulseConfig.load("")).http().allowedOrigins()).isEmpty();
+    assertThat(PulseSettings.from(PulseConfig.load("")).http().requireAllowedOrigins()).isFalse();
+    assertThat(PulseSettings.from(PulseConfig.load("production", "")).http().requireAllowedOrigins()).isTrue();
+    assertThat(PulseSettings.from(PulseConfig.load("pulse.http.allowed-origins = \"https://a.example, https://*.b.example \"")).http().allowedOrigins())
+        .containsExactly("https://a.example", "https://*.b.example");
+    assertThat(PulseSettings.from(PulseConfig.load("pulse.http.allowed-origins = [\"https://a.example\"]")).http().allowedOrigins())
+        .containsExactly("https://a.example");
+  }
 }

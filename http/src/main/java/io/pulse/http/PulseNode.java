@@ -5,6 +5,7 @@ import io.pulse.actors.user.User;
 import io.pulse.config.PulseSettings;
 import io.pulse.http.edge.Admission;
 import io.pulse.http.edge.FrontDoor;
+import io.pulse.http.edge.OriginPolicy;
 import io.pulse.http.edge.SocketServer;
 import io.pulse.http.edge.WebSocketHandshake;
 import io.pulse.http.gateway.OpenConnections;
@@ -70,6 +71,8 @@ public final class PulseNode implements AutoCloseable {
     long started = System.nanoTime();
     PulseSettings settings = PulseSettings.from(config);
     PulseSettings.CassandraSettings cs = settings.cassandra();
+    // checked first: a production node without an origin allow-list must not start anything
+    OriginPolicy origins = OriginPolicy.from(settings.http().allowedOrigins(), settings.http().requireAllowedOrigins());
 
     Optional<EmbeddedCassandra> cassandra =
         cs.embedded().enabled()
@@ -86,7 +89,7 @@ public final class PulseNode implements AutoCloseable {
         WebSocketGateway gateway = new WebSocketGateway(
                 system, settings.gateway(), settings.chat(), settings.documents().listLimit(), settings.sales(), settings.presence().ttl(), connections,
                 symbols(settings));
-        SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
+        SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections, origins));
         system.getWhenTerminated().thenRun(binding::close);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
         CoordinatedShutdown.get(system)
@@ -124,7 +127,7 @@ public final class PulseNode implements AutoCloseable {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static FrontDoor frontDoor(
-      ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway, OpenConnections connections) {
+      ActorSystem<?> system, PulseSettings settings, Authenticator auth, WebSocketGateway gateway, OpenConnections connections, OriginPolicy origins) {
     ServerSettings server = ServerSettings.create(system.classicSystem());
     // Plain TCP: the byte side of the server layer goes through TLS's pass-through stage.
     BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layer = Http.get(system).serverLayer(server, Optional.empty(), Logging.getLogger(system.classicSystem(), "io.pulse.http")).atop((BidiFlow) TLSPlacebo.getInstance());
@@ -141,7 +144,7 @@ public final class PulseNode implements AutoCloseable {
         http,
         webSocket,
         "/ws",
-        new WebSocketHandshake(auth.verifier, g.subprotocol()),
+        new WebSocketHandshake(auth.verifier, g.subprotocol(), origins),
         gateway::session,
         new Admission(
             connections::size,
