@@ -179,10 +179,16 @@ public record PulseSettings(
   /**
    * @param allowedOrigins browser origins that may open a WebSocket; empty: the dev default (the node's
    *     own origin and loopback), which {@code requireAllowedOrigins} (production) refuses
+   * @param maxOpenSockets sockets the port holds at most, handshaken or not (0: auto, from the open-file limit)
    */
-  public record HttpSettings(String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins) {
+  public record HttpSettings(String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins, int maxOpenSockets) {
     static HttpSettings from(Config c) {
-      return new HttpSettings(c.getString("host"), c.getInt("port"), stringList(c, "allowed-origins"), c.getBoolean("require-allowed-origins"));
+      return new HttpSettings(
+          c.getString("host"),
+          c.getInt("port"),
+          stringList(c, "allowed-origins"),
+          c.getBoolean("require-allowed-origins"),
+          "auto".equals(c.getString("max-open-sockets")) ? 0 : c.getInt("max-open-sockets"));
     }
   }
 

@@ -147,7 +147,6 @@ public final class PulseNode implements AutoCloseable {
         new WebSocketHandshake(auth.verifier, g.subprotocol(), origins),
         gateway::session,
         new Admission(
-            connections::size,
             g.maxConnections() > 0 ? g.maxConnections() : Admission.fromOpenFileLimit(OPEN_FILE_RESERVE),
             g.newSessionsPerSecond(),
             g.newSessionsBurst(),
@@ -158,7 +157,11 @@ public final class PulseNode implements AutoCloseable {
 
   private static SocketServer bind(ActorSystem<?> system, PulseSettings settings, FrontDoor door) throws IOException {
     int backlog = system.settings().config().getInt("pekko.http.server.backlog");
-    return SocketServer.bind(settings.http().host(), settings.http().port(), backlog, Flow.fromGraph(door), Materializer.matFromSystem(system));
+    int maxOpen = settings.http().maxOpenSockets() > 0 ? settings.http().maxOpenSockets() : Admission.fromOpenFileLimit(OPEN_FILE_RESERVE / 2);
+    ByteString full =
+        WebSocketHandshake.refuse(503, "overloaded", "this node holds its maximum of open sockets; retry, or connect to another node", "Retry-After: 5\r\n")
+            .response();
+    return SocketServer.bind(settings.http().host(), settings.http().port(), backlog, Flow.fromGraph(door), Materializer.matFromSystem(system), maxOpen, full);
   }
 
   /**
