@@ -180,15 +180,22 @@ public record PulseSettings(
    * @param allowedOrigins browser origins that may open a WebSocket; empty: the dev default (the node's
    *     own origin and loopback), which {@code requireAllowedOrigins} (production) refuses
    * @param maxOpenSockets sockets the port holds at most, handshaken or not (0: auto, from the open-file limit)
+   * @param transport what serves the port: "edge" (the node's own front door) or "pekko" (Pekko HTTP's binding)
    */
-  public record HttpSettings(String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins, int maxOpenSockets) {
+  public record HttpSettings(
+      String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins, int maxOpenSockets, String transport) {
     static HttpSettings from(Config c) {
+      String transport = c.getString("transport");
+      if (!transport.equals("edge") && !transport.equals("pekko")) {
+        throw new IllegalArgumentException("pulse.http.transport must be edge or pekko, not " + transport);
+      }
       return new HttpSettings(
           c.getString("host"),
           c.getInt("port"),
           stringList(c, "allowed-origins"),
           c.getBoolean("require-allowed-origins"),
-          "auto".equals(c.getString("max-open-sockets")) ? 0 : c.getInt("max-open-sockets"));
+          "auto".equals(c.getString("max-open-sockets")) ? 0 : c.getInt("max-open-sockets"),
+          transport);
     }
   }
 

@@ -24,8 +24,11 @@ public final class WebSocketHandshake {
     /** Send {@code response} (101) and switch the connection to WebSocket frames for {@code user}. */
     record Accepted(AuthenticatedUser user, ByteString response) implements Outcome {}
 
-    /** Send {@code response} (an HTTP error) and close the connection. */
-    record Refused(int status, ByteString response) implements Outcome {}
+    /**
+     * Send {@code response} (an HTTP error) and close the connection. Its parts ({@code extraHeaders}
+     * as CRLF-terminated lines, the JSON {@code body}) are for a transport that renders responses itself.
+     */
+    record Refused(int status, ByteString response, String extraHeaders, byte[] body) implements Outcome {}
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -111,7 +114,7 @@ public final class WebSocketHandshake {
             + "Content-Length: " + body.length + "\r\n"
             + "Connection: close\r\n"
             + "\r\n";
-    return new Outcome.Refused(status, ByteString.fromString(head, StandardCharsets.US_ASCII).concat(ByteString.fromArray(body)));
+    return new Outcome.Refused(status, ByteString.fromString(head, StandardCharsets.US_ASCII).concat(ByteString.fromArray(body)), extraHeaders, body);
   }
 
   /** Sec-WebSocket-Accept for a client's key (RFC 6455 §4.2.2). */
