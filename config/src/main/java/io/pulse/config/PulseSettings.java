@@ -183,7 +183,7 @@ public record PulseSettings(
    * @param transport what serves the port: "edge" (the node's own front door) or "pekko" (Pekko HTTP's binding)
    */
   public record HttpSettings(
-      String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins, int maxOpenSockets, String transport) {
+      String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins, int maxOpenSockets, String transport, TlsSettings tls) {
     static HttpSettings from(Config c) {
       String transport = c.getString("transport");
       if (!transport.equals("edge") && !transport.equals("pekko")) {
@@ -195,7 +195,24 @@ public record PulseSettings(
           stringList(c, "allowed-origins"),
           c.getBoolean("require-allowed-origins"),
           "auto".equals(c.getString("max-open-sockets")) ? 0 : c.getInt("max-open-sockets"),
-          transport);
+          transport,
+          TlsSettings.from(c.getConfig("tls")));
+    }
+  }
+
+  /**
+   * TLS on the node's own port (pulse.http.tls): a PKCS#12 keystore, or a PEM certificate chain and
+   * PKCS#8 key; {@code protocols} may name TLSv1.2 and TLSv1.3 only.
+   */
+  public record TlsSettings(
+      boolean enabled, String keystore, String keystorePassword, String certificatePem, String privateKeyPem, java.util.List<String> protocols) {
+    static TlsSettings from(Config c) {
+      java.util.List<String> protocols = c.getStringList("protocols");
+      for (String p : protocols) {
+        if (!p.equals("TLSv1.2") && !p.equals("TLSv1.3")) throw new IllegalArgumentException("pulse.http.tls.protocols: only TLSv1.2 and TLSv1.3, not " + p);
+      }
+      return new TlsSettings(
+          c.getBoolean("enabled"), c.getString("keystore"), c.getString("keystore-password"), c.getString("certificate-pem"), c.getString("private-key-pem"), protocols);
     }
   }
 

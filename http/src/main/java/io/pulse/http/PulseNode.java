@@ -7,6 +7,7 @@ import io.pulse.http.edge.Admission;
 import io.pulse.http.edge.FrontDoor;
 import io.pulse.http.edge.OriginPolicy;
 import io.pulse.http.edge.SocketServer;
+import io.pulse.http.edge.Tls;
 import io.pulse.http.edge.WebSocketHandshake;
 import io.pulse.http.gateway.OpenConnections;
 import io.pulse.http.gateway.WebSocketGateway;
@@ -75,6 +76,7 @@ public final class PulseNode implements AutoCloseable {
     PulseSettings.CassandraSettings cs = settings.cassandra();
     // checked first: a production node without an origin allow-list must not start anything
     OriginPolicy origins = OriginPolicy.from(settings.http().allowedOrigins(), settings.http().requireAllowedOrigins());
+    if (settings.http().tls().enabled()) Tls.context(settings.http().tls()); // a bad key or password fails here, before anything starts
 
     Optional<EmbeddedCassandra> cassandra =
         cs.embedded().enabled()
@@ -104,9 +106,10 @@ public final class PulseNode implements AutoCloseable {
                   return CompletableFuture.completedFuture(Done.getInstance());
                 });
         log.info(
-            "Pulse node ({} profile, {} transport) ready on http://{}:{} in {} ms",
+            "Pulse node ({} profile, {} transport) ready on {}://{}:{} in {} ms",
             settings.profile(),
             settings.http().transport(),
+            settings.http().tls().enabled() ? "https" : "http",
             settings.http().host(),
             binding.port(),
             Duration.ofNanos(System.nanoTime() - started).toMillis());
@@ -180,8 +183,11 @@ public final class PulseNode implements AutoCloseable {
     ByteString full =
         WebSocketHandshake.refuse(503, "overloaded", "this node holds its maximum of open sockets; retry, or connect to another node", "Retry-After: 5\r\n")
             .response();
+    Flow<ByteString, ByteString, NotUsed> perConnection = Flow.fromGraph(door);
+    PulseSettings.TlsSettings tls = settings.http().tls();
+    if (tls.enabled()) perConnection = Tls.wrap(perConnection, Tls.serverEngines(Tls.context(tls), tls));
     SocketServer server =
-        SocketServer.bind(settings.http().host(), settings.http().port(), backlog, Flow.fromGraph(door), Materializer.matFromSystem(system), maxOpen, full);
+        SocketServer.bind(settings.http().host(), settings.http().port(), backlog, perConnection, Materializer.matFromSystem(system), maxOpen, full);
     return new NodePort() {
       public int port() {
         return server.localAddress().getPort();
@@ -208,8 +214,13 @@ public final class PulseNode implements AutoCloseable {
         defaults
             .withMaxConnections(maxOpen)
             .withTimeouts(defaults.getTimeouts().withIdleTimeout(scala.concurrent.duration.Duration.fromNanos(settings.gateway().idleTimeout().plusSeconds(30).toNanos())));
-    ServerBinding binding =
-        Http.get(system).newServerAt(settings.http().host(), settings.http().port()).withSettings(server).bind(route).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    org.apache.pekko.http.javadsl.ServerBuilder builder = Http.get(system).newServerAt(settings.http().host(), settings.http().port()).withSettings(server);
+    PulseSettings.TlsSettings tls = settings.http().tls();
+    if (tls.enabled()) {
+      java.util.function.Supplier<javax.net.ssl.SSLEngine> engines = Tls.serverEngines(Tls.context(tls), tls);
+      builder = builder.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(engines::get));
+    }
+    ServerBinding binding = builder.bind(route).toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new NodePort() {
       public int port() {
         return binding.localAddress().getPort();
