@@ -56,4 +56,16 @@ class PulseSettingsTest {
     assertThat(PulseSettings.from(PulseConfig.load("pulse.http.allowed-origins = [\"https://a.example\"]")).http().allowedOrigins())
         .containsExactly("https://a.example");
   }
+
+  @Test
+  void transportAndTlsDefaultsAndOnlyTls12AndUp() {
+    PulseSettings s = PulseSettings.from(PulseConfig.load(""));
+    assertThat(s.http().transport()).isEqualTo("edge");
+    assertThat(s.http().tls().enabled()).isFalse();
+    assertThat(s.http().tls().protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PulseSettings.from(PulseConfig.load("pulse.http.tls.protocols = [\"TLSv1.1\"]")))
+        .hasMessageContaining("only TLSv1.2 and TLSv1.3");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PulseSettings.from(PulseConfig.load("pulse.http.transport = netty")))
+        .hasMessageContaining("edge or pekko");
+  }
 }

@@ -1,9 +1,6 @@
 package io.pulse.http.ws;
 
-import java.nio.charset.StandardCharsets;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.http.impl.engine.ws.FrameHandler;
-import org.apache.pekko.http.impl.engine.ws.FrameStart;
 import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
@@ -11,7 +8,6 @@ import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Graph;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
-import scala.Option;
 
 /**
  * The connection operator (which speaks the frame layer's events, see {@link WebSocketLayers}) behind
@@ -35,7 +31,7 @@ public final class StockMessages {
 
   /** The connection operator as a flow of public messages; {@code connection} carries its session attributes. */
   public static Flow<Message, Message, NotUsed> bridge(Graph<FlowShape<Object, Object>, ?> connection) {
-    Object peerClosed = new FrameHandler.PeerClosed(Option.apply((Object) CloseCodes.NORMAL), "");
+    Object peerClosed = Frames.peerClosed(CloseCodes.NORMAL, "");
     return Flow.<Message>create()
         .flatMapConcat(StockMessages::parts)
         // the peer closed (or the socket ended): what the frame layer would tell the operator
@@ -48,20 +44,21 @@ public final class StockMessages {
   private static Source<Object, ?> parts(Message message) {
     if (message.isText()) {
       TextMessage text = message.asTextMessage();
-      if (text.isStrict()) return Source.single(new FrameHandler.TextMessagePart(text.getStrictText(), true));
+      if (text.isStrict()) return Source.single(Frames.textPart(text.getStrictText(), true));
       return text.getStreamedText()
-          .<Object>map(s -> new FrameHandler.TextMessagePart(s, false))
-          .concat(Source.single(new FrameHandler.TextMessagePart("", true)));
+          .<Object>map(s -> Frames.textPart(s, false))
+          .concat(Source.single(Frames.textPart("", true)));
     }
     BinaryMessage binary = message.asBinaryMessage();
-    if (binary.isStrict()) return Source.single(new FrameHandler.BinaryMessagePart(binary.getStrictData(), true));
+    if (binary.isStrict()) return Source.single(Frames.binaryPart(binary.getStrictData(), true));
     return binary.getStreamedData()
-        .<Object>map(b -> new FrameHandler.BinaryMessagePart(b, false))
-        .concat(Source.single(new FrameHandler.BinaryMessagePart(org.apache.pekko.util.ByteString.emptyByteString(), true)));
+        .<Object>map(b -> Frames.binaryPart(b, false))
+        .concat(Source.single(Frames.binaryPart(org.apache.pekko.util.ByteString.emptyByteString(), true)));
   }
 
   private static boolean isNormalClose(Object out) {
-    return out instanceof FrameHandler.ActivelyCloseWithCode close && close.code().isDefined() && !isError((Integer) close.code().get());
+    Integer code = Frames.closeCodeOf(out);
+    return code != null && !isError(code);
   }
 
   private static boolean isError(int code) {
@@ -70,11 +67,10 @@ public final class StockMessages {
 
   /** A text frame as a message; a close the stock API cannot send fails the flow (1011); control events are the stock layer's own. */
   private static Iterable<Message> message(Object out) {
-    if (out instanceof FrameStart frame) return java.util.List.of(TextMessage.create(frame.data().decodeString(StandardCharsets.UTF_8)));
-    if (out instanceof FrameHandler.ActivelyCloseWithCode close) {
-      int code = close.code().isDefined() ? (Integer) close.code().get() : CloseCodes.INTERNAL;
-      throw new NotSendable(code, close.reason());
-    }
+    String text = Frames.textOf(out);
+    if (text != null) return java.util.List.of(TextMessage.create(text));
+    Integer code = Frames.closeCodeOf(out);
+    if (code != null) throw new NotSendable(code, Frames.closeReasonOf(out));
     return java.util.List.of();
   }
 }
