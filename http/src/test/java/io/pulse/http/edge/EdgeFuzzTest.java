@@ -2,7 +2,7 @@ package io.pulse.http.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.pulse.http.FuzzTarget;
 import io.pulse.http.auth.DevTokenIssuer;
 import io.pulse.http.auth.TokenVerifier;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ class EdgeFuzzTest {
   private static final WebSocketHandshake HANDSHAKE =
       new WebSocketHandshake(TokenVerifier.hs256(SECRET, "pulse", Duration.ofSeconds(30), CLOCK), "pulse.v1", OriginPolicy.from(List.of("https://app.example", "https://*.example.org"), true));
 
-  @FuzzTest
+  @FuzzTarget
   void requestHead(byte[] input) {
     ByteString bytes = ByteString.fromArray(input);
     int line = RequestHead.requestLineLength(bytes);
@@ -61,7 +61,7 @@ class EdgeFuzzTest {
     }
   }
 
-  @FuzzTest
+  @FuzzTarget
   void handshake(byte[] input) {
     ByteString bytes = ByteString.fromArray(input);
     int length = RequestHead.headLength(bytes);

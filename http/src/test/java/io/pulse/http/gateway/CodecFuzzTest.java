@@ -2,7 +2,7 @@ package io.pulse.http.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.pulse.http.FuzzTarget;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -42,37 +42,37 @@ class CodecFuzzTest {
     parses("{\"type\":\"" + type + "\"" + (rest.isEmpty() || rest.startsWith("}") ? "" : ",") + rest);
   }
 
-  @FuzzTest
+  @FuzzTarget
   void frameCodec(byte[] input) {
     parses(new String(input, StandardCharsets.UTF_8));
   }
 
-  @FuzzTest
+  @FuzzTarget
   void chat(byte[] input) {
     useCase(CHAT, input);
   }
 
-  @FuzzTest
+  @FuzzTarget
   void documents(byte[] input) {
     useCase(DOCUMENTS, input);
   }
 
-  @FuzzTest
+  @FuzzTarget
   void auctions(byte[] input) {
     useCase(AUCTIONS, input);
   }
 
-  @FuzzTest
+  @FuzzTarget
   void sales(byte[] input) {
     useCase(SALES, input);
   }
 
-  @FuzzTest
+  @FuzzTarget
   void markets(byte[] input) {
     useCase(MARKETS, input);
   }
 
-  @FuzzTest
+  @FuzzTarget
   void drivers(byte[] input) {
     useCase(DRIVERS, input);
   }
