@@ -88,6 +88,14 @@ public final class PulseNode implements AutoCloseable {
                 symbols(settings));
         SocketServer binding = bind(system, settings, frontDoor(system, settings, auth, gateway, connections));
         system.getWhenTerminated().thenRun(binding::close);
+        io.pulse.config.MetricsSettings metricsSettings = io.pulse.config.MetricsSettings.from(config);
+        if (metricsSettings.selfScrape()) {
+          org.apache.pekko.actor.Cancellable scrape = MetricsSelfScrape.start(system, binding.localAddress().getPort(), gateway.metrics().ingest(), metricsSettings);
+          CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-self-scrape", () -> {
+            scrape.cancel();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+        }
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind", binding::unbind);
         CoordinatedShutdown.get(system)
             .addTask(
@@ -132,7 +140,9 @@ public final class PulseNode implements AutoCloseable {
     MarketRoutes market =
         new MarketRoutes(
             system, auth.verifier, PulseSharding.candles(system, settings), symbols(settings), m.candlePage(), m.sseBuffer(), settings.gateway().askTimeout());
-    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market, new DriverRoutes(auth.verifier, gateway.nearby())).routes().flow(system).join(layer);
+    Flow<ByteString, ByteString, NotUsed> http = new PulseRoutes(system, auth, gateway.sales(), market, new DriverRoutes(auth.verifier, gateway.nearby()))
+            .withMetrics(new MetricsRoutes(system, auth.verifier, gateway.metrics(), io.pulse.config.MetricsSettings.from(system.settings().config())))
+            .routes().flow(system).join(layer);
     WebSocketSettings ws = ((org.apache.pekko.http.scaladsl.settings.ServerSettings) server).websocketSettings();
     Flow<ByteString, ByteString, NotUsed> webSocket =
         WebSocketLayers.server(ws, Logging.getLogger(system.classicSystem(), "io.pulse.http.ws"), gateway.connection());

@@ -38,6 +38,7 @@ final class PulseRoutes extends AllDirectives {
   private final SaleRequests sales;
   private final Route market;
   private final Route drivers;
+  private Route metrics = reject();
 
   PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers) {
     this.system = system;
@@ -45,6 +46,12 @@ final class PulseRoutes extends AllDirectives {
     this.sales = sales;
     this.market = market.routes();
     this.drivers = drivers.routes();
+  }
+
+  /** Live metrics' write, query and SSE routes. */
+  PulseRoutes withMetrics(MetricsRoutes metricsRoutes) {
+    this.metrics = metricsRoutes.routes();
+    return this;
   }
 
   Route routes() {
@@ -56,6 +63,7 @@ final class PulseRoutes extends AllDirectives {
                 purchases(),
                 market,
                 drivers,
+                metrics,
                 devTokens())
             .seal();
     // The server has no idle timeout (http.conf): every plain HTTP exchange, errors and rejections

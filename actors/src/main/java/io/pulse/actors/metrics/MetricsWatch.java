@@ -34,7 +34,7 @@ public final class MetricsWatch {
   private record SubscriberGone() implements Command {}
 
   public static Behavior<Command> create(
-      QueryEngine engine, String tenant, MetricQuery query, String topic, long stepMs, long graceMs, ActorRef<Object> subscriber, LongSupplier clock) {
+      QueryEngine engine, String tenant, MetricQuery query, String topic, long stepMs, long graceMs, ActorRef<Object> subscriber, LongSupplier clock, Runnable onStop) {
     return Behaviors.setup(ctx -> {
       ctx.watchWith(subscriber, new SubscriberGone());
       return Behaviors.withTimers(timers -> {
@@ -67,6 +67,10 @@ public final class MetricsWatch {
             })
             .onMessage(Stop.class, m -> Behaviors.stopped())
             .onMessage(SubscriberGone.class, m -> Behaviors.stopped())
+            .onSignal(org.apache.pekko.actor.typed.PostStop.class, sig -> {
+              onStop.run(); // the owner forgets this watch
+              return Behaviors.same();
+            })
             .build();
       });
     });
