@@ -29,6 +29,7 @@ public final class Metrics {
     return new Series.Settings(
         Map.of(Resolution.S10, m.memory10s().toMillis(), Resolution.M1, m.memory1m().toMillis(), Resolution.H1, m.memory1h().toMillis()),
         m.closeGrace().toMillis(),
+        m.maxSampleAge().toMillis(),
         m.maxFuture().toMillis(),
         askTimeout);
   }

@@ -22,7 +22,8 @@ import org.apache.pekko.pattern.StatusReply;
  * One metric series (tenant, name, sorted labels), a sharded entity that holds the series' recent windows in memory
  * ({@link SeriesWindows}). Its durable state is its samples in Cassandra, not a journal: every sample goes to the raw
  * table through the node's {@link SampleBatcher} (the append is answered once that write is durable), and on start the
- * entity rebuilds its windows from the raw samples since the hour before its 10 s memory span. Journaling each sample
+ * entity rebuilds its windows from the raw samples since the hour before the oldest sample it accepts ({@code
+ * max-sample-age}), so every 1 min and 1 h window a new sample can land in is whole in memory. Journaling each sample
  * as an event as well would write it twice for nothing the table does not already give.
  *
  * <p>A series exists only once its {@link SeriesRegistry} admitted it (cardinality limits); the entity asks on its
@@ -37,7 +38,8 @@ public final class Series {
   public static final org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<Command> ENTITY_TYPE_KEY =
       org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey.create(Command.class, "MetricSeries");
 
-  public record Settings(Map<Resolution, Long> spans, long graceMs, long maxFutureMs, Duration askTimeout) {}
+  /** {@code maxAgeMs}: the oldest sample accepted; recovery reloads that far back so every window it can change is whole. */
+  public record Settings(Map<Resolution, Long> spans, long graceMs, long maxAgeMs, long maxFutureMs, Duration askTimeout) {}
 
   public sealed interface Command extends CborSerializable {}
 
@@ -131,7 +133,7 @@ public final class Series {
       this.ctx = ctx;
       this.stash = stash;
       this.timers = timers;
-      this.loadedFrom = Resolution.H1.start(clock.getAsLong() - settings.spans().get(Resolution.S10));
+      this.loadedFrom = Resolution.H1.start(clock.getAsLong() - Math.max(settings.maxAgeMs(), settings.spans().get(Resolution.S10)));
     }
 
     private void load() {

@@ -42,7 +42,10 @@ public final class SeriesWindows {
     return Math.max(r.start(loadedFrom) == loadedFrom ? loadedFrom : r.start(loadedFrom) + r.millis, keepFrom(r, now));
   }
 
-  /** Adds one sample to each resolution's window whose memory is complete; older ones reach Cassandra only. */
+  /**
+   * Adds one sample to each resolution's window. A 10 s window older than its span is not kept (Cassandra's raw
+   * samples serve it); a 1 min or 1 h window is, from the recovery point on, until it has been written.
+   */
   public void add(long ts, double value, long now) {
     double delta = 0;
     if (ts > lastTs) {
@@ -52,18 +55,18 @@ public final class SeriesWindows {
     }
     for (Resolution r : Resolution.values()) {
       long start = r.start(ts);
-      if (start < memoryFrom(r, now)) continue;
+      if (start < (r == Resolution.S10 ? memoryFrom(r, now) : loadedFrom)) continue;
       windows.get(r).computeIfAbsent(start, Bucket::new).add(ts, value, delta);
-      dirty.get(r).add(start);
+      if (r != Resolution.S10) dirty.get(r).add(start); // 10 s windows are never written: raw samples serve them
     }
   }
 
-  /** Drops windows older than each resolution's span. */
+  /** Drops windows older than each resolution's span, but none still to be written. */
   public void evict(long now) {
     for (Resolution r : Resolution.values()) {
       long keep = keepFrom(r, now);
-      windows.get(r).headMap(keep, false).clear();
-      dirty.get(r).headSet(keep, false).clear();
+      TreeSet<Long> d = dirty.get(r);
+      windows.get(r).headMap(keep, false).keySet().removeIf(start -> !d.contains(start));
     }
   }
 

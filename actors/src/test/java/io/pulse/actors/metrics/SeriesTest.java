@@ -24,7 +24,7 @@ class SeriesTest {
   private static final Map<Resolution, Long> SPANS = Map.of(Resolution.S10, 600_000L, Resolution.M1, 7_200_000L, Resolution.H1, 172_800_000L);
   private final ActorTestKit testKit = ActorTestKit.create("SeriesTest", TestConfigs.inMemory());
   private final AtomicLong now = new AtomicLong(T0 + 100_000);
-  private final Series.Settings settings = new Series.Settings(SPANS, 2_000, 600_000, Duration.ofSeconds(3));
+  private final Series.Settings settings = new Series.Settings(SPANS, 2_000, 600_000, 600_000, Duration.ofSeconds(3));
 
   @AfterAll
   void stop() {
