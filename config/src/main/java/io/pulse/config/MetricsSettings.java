@@ -29,7 +29,8 @@ public record MetricsSettings(
     int sseBuffer,
     boolean selfScrape,
     Duration selfScrapeInterval,
-    String selfTenant) {
+    String selfTenant,
+    String selfScrapeUrl) {
 
   public static MetricsSettings from(Config root) {
     Config c = root.getConfig("pulse.metrics");
@@ -58,6 +59,7 @@ public record MetricsSettings(
         c.getInt("sse-buffer"),
         c.getBoolean("self-scrape.enabled"),
         c.getDuration("self-scrape.interval"),
-        c.getString("self-scrape.tenant"));
+        c.getString("self-scrape.tenant"),
+        c.getString("self-scrape.url"));
   }
 }

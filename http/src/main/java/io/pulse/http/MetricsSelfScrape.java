@@ -27,7 +27,7 @@ final class MetricsSelfScrape {
   private MetricsSelfScrape() {}
 
   static Cancellable start(ActorSystem<?> system, int port, MetricsIngest ingest, MetricsSettings m) {
-    String url = "http://127.0.0.1:" + port + "/metrics";
+    String url = m.selfScrapeUrl().isBlank() ? "http://127.0.0.1:" + port + "/metrics" : m.selfScrapeUrl();
     Materializer mat = Materializer.matFromSystem(system);
     AtomicBoolean busy = new AtomicBoolean();
     Cancellable[] self = new Cancellable[1];
