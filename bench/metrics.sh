@@ -3,7 +3,8 @@
 # jar), runs MetricsSimulation RUNS times against it, prints each run's report
 # (load-tests/target/metrics-<series>-<dashboards>.txt), the machine's other heavy processes and load
 # average before the run, and the CPU each process role used over the middle of the window. The node is
-# stopped at the end, success or not. Quote the later runs: the first warms the node (and admits the series).
+# stopped at the end, success or not. Every run writes the same tenant and series: quote the later runs, the
+# first warms the node and admits the series (admission is one registry per metric name, serial).
 # Usage: bench/metrics.sh RUNS [-Dprop=value ...]      (after: mvn -q -DskipTests package)
 #   bench/metrics.sh 2 -Dseries=10000 -Dwriters=8 -Dbatch=1000 -Ddashboards=100
 set -euo pipefail
@@ -20,7 +21,7 @@ echo "machine: $(nproc) cores, node on $("${PULSE_NODE_JAVA:-java}" -version 2>&
 FAILED=0
 for ((r=1; r<=RUNS; r++)); do
   bench_run "metrics run $r" io.pulse.load.MetricsSimulation '^metrics: run' "$ROOT/load-tests/target/metrics-$SERIES-$DASH.txt" \
-    "$WORK/gatling-$r.log" -Drun="mx$r-$$" "$@"
+    "$WORK/gatling-$r.log" -Drun="mx-$$" "$@"
 done
 echo "logs: $WORK"
 exit $FAILED

@@ -90,23 +90,53 @@ public final class CassandraSampleStore implements SampleStore {
                             r.series(), r.resolution().label, bucket, a.start(), a.count(), a.sum(), a.min(), a.max(), a.last(), a.lastTs(), a.increase(),
                             ByteBuffer.wrap(a.sketch()), r.resolution() == Resolution.H1 ? h1Ttl : m1Ttl));
               }
-              List<CompletableFuture<Done>> writes = new ArrayList<>();
+              List<java.util.function.Supplier<CompletionStage<Done>>> writes = new ArrayList<>();
               for (List<BoundStatement> statements : partitions.values()) {
                 for (int i = 0; i < statements.size(); i += batchRows) {
                   List<BoundStatement> chunk = statements.subList(i, Math.min(statements.size(), i + batchRows));
                   if (chunk.size() == 1) {
-                    writes.add(session.executeWrite(chunk.get(0)).toCompletableFuture());
+                    writes.add(() -> session.executeWrite(chunk.get(0)));
                   } else {
                     BatchStatementBuilder b = BatchStatement.builder(BatchType.UNLOGGED);
                     for (BoundStatement s : chunk) b.addStatement(s);
-                    writes.add(session.executeWriteBatch(b.build()).toCompletableFuture());
+                    BatchStatement batch = b.build();
+                    writes.add(() -> session.executeWriteBatch(batch));
                   }
                 }
               }
-              return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+              return bounded(writes);
             })
             .thenCompose(f -> f));
   }
+
+  /**
+   * Runs the writes with at most {@link #MAX_IN_FLIGHT} outstanding: a write of many series' rows is one statement
+   * per partition, and thousands sent at once overflow the driver's connection (AllNodesFailedException, busy).
+   */
+  private static CompletionStage<Done> bounded(List<java.util.function.Supplier<CompletionStage<Done>>> writes) {
+    CompletableFuture<Done> all = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    int lanes = Math.min(MAX_IN_FLIGHT, writes.size());
+    for (int l = 0; l < lanes; l++) lane(writes, next, done, all);
+    return all;
+  }
+
+  private static void lane(
+      List<java.util.function.Supplier<CompletionStage<Done>>> writes,
+      java.util.concurrent.atomic.AtomicInteger next,
+      java.util.concurrent.atomic.AtomicInteger done,
+      CompletableFuture<Done> all) {
+    int i = next.getAndIncrement();
+    if (i >= writes.size() || all.isDone()) return;
+    writes.get(i).get().whenComplete((d, e) -> {
+      if (e != null) all.completeExceptionally(e);
+      else if (done.incrementAndGet() == writes.size()) all.complete(Done.getInstance());
+      else lane(writes, next, done, all);
+    });
+  }
+
+  static final int MAX_IN_FLIGHT = 512;
 
   @Override
   public CompletionStage<List<Sample>> readRaw(String series, long from, long to) {
