@@ -4,7 +4,7 @@ import io.pulse.actors.Rejection;
 import io.pulse.persistence.CborSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,20 +45,21 @@ public final class SeriesRegistry extends EventSourcedBehaviorWithEnforcedReplie
 
   public record SeriesList(List<String> series) implements CborSerializable {}
 
-  /** The tenant's answer to a reservation: {@code error} null when granted. */
-  record Reserved(String series, String error) implements Command {}
+  /** The tenant's answer to a reservation: how many places it granted (the first ones of the batch), or an error. */
+  record Reserved(int granted, String error) implements Command {}
 
   public sealed interface Event extends CborSerializable {}
 
-  public record SeriesAdmitted(String series) implements Event {}
+  /** Series admitted together (one reservation at the tenant). */
+  public record SeriesAdmitted(List<String> series) implements Event {}
 
   public record State(Set<String> series) implements CborSerializable {
     public State {
       series = series instanceof PSet<String> p ? p : HashTreePSet.from(series);
     }
 
-    State plus(String s) {
-      return new State(((PSet<String>) series).plus(s));
+    State plusAll(List<String> more) {
+      return new State(((PSet<String>) series).plusAll(more));
     }
   }
 
@@ -67,8 +68,13 @@ public final class SeriesRegistry extends EventSourcedBehaviorWithEnforcedReplie
   private final int maxSeries;
   private final Duration timeout;
   private final Function<String, RecipientRef<TenantSeries.Command>> tenants;
-  /** Admissions waiting for the tenant's answer: not state, a restart drops them and their askers time out. */
-  private final Map<String, List<ActorRef<StatusReply<Done>>>> pending = new HashMap<>();
+  /**
+   * Admissions waiting for the tenant: those of the reservation in flight, and those that came since (the next
+   * batch). Not state: a restart drops them and their askers time out (and ask again).
+   */
+  private Map<String, List<ActorRef<StatusReply<Done>>>> queued = new LinkedHashMap<>();
+
+  private Map<String, List<ActorRef<StatusReply<Done>>>> reserving;
 
   public static Behavior<Command> create(String entityId, int maxSeries, Duration timeout, Function<String, RecipientRef<TenantSeries.Command>> tenants) {
     return Behaviors.setup(ctx -> new SeriesRegistry(ctx, entityId, maxSeries, timeout, tenants));
@@ -101,40 +107,67 @@ public final class SeriesRegistry extends EventSourcedBehaviorWithEnforcedReplie
 
   private ReplyEffect<Event, State> onAdmit(State state, Admit c) {
     if (state.series().contains(c.series())) return Effect().reply(c.replyTo(), StatusReply.ack());
-    List<ActorRef<StatusReply<Done>>> waiting = pending.get(c.series());
+    List<ActorRef<StatusReply<Done>>> waiting = queued.containsKey(c.series()) ? queued.get(c.series()) : reserving == null ? null : reserving.get(c.series());
     if (waiting != null) {
       waiting.add(c.replyTo());
       return Effect().noReply();
     }
-    if (state.series().size() + pending.size() >= maxSeries) {
+    if (state.series().size() + queued.size() + (reserving == null ? 0 : reserving.size()) >= maxSeries) {
       return Effect()
           .reply(c.replyTo(), Rejection.reply(MetricCodes.CARDINALITY_EXCEEDED, "metric " + Series.nameOf(c.series()) + " already has " + maxSeries + " series"));
     }
     List<ActorRef<StatusReply<Done>>> waiters = new ArrayList<>();
     waiters.add(c.replyTo());
-    pending.put(c.series(), waiters);
-    ctx.askWithStatus(
-        Done.class,
-        tenants.apply(tenant),
-        timeout,
-        r -> new TenantSeries.Reserve(Series.nameOf(c.series()), r),
-        (ok, e) -> new Reserved(c.series(), e == null ? null : e.getMessage() == null ? e.toString() : e.getMessage()));
+    queued.put(c.series(), waiters);
+    if (reserving == null) reserve();
     return Effect().noReply();
   }
 
+  /** Reserves places for every queued series at once: one ask and one event per batch, not per series. */
+  private void reserve() {
+    reserving = queued;
+    queued = new LinkedHashMap<>();
+    int count = reserving.size();
+    String name = Series.nameOf(reserving.keySet().iterator().next());
+    ctx.askWithStatus(
+        Integer.class,
+        tenants.apply(tenant),
+        timeout,
+        r -> new TenantSeries.Reserve(name, count, r),
+        (granted, e) -> new Reserved(granted == null ? 0 : granted, e == null ? null : e.getMessage() == null ? e.toString() : e.getMessage()));
+  }
+
   private ReplyEffect<Event, State> onReserved(State state, Reserved r) {
-    List<ActorRef<StatusReply<Done>>> waiters = pending.remove(r.series());
-    if (waiters == null) return Effect().noReply();
-    if (r.error() != null) {
-      waiters.forEach(w -> w.tell(StatusReply.error(r.error())));
+    Map<String, List<ActorRef<StatusReply<Done>>>> batch = reserving;
+    reserving = null;
+    if (batch == null) return Effect().noReply();
+    List<String> admitted = new ArrayList<>();
+    List<List<ActorRef<StatusReply<Done>>>> admittedWaiters = new ArrayList<>();
+    String refusal = r.error() != null ? r.error() : MetricCodes.CARDINALITY_EXCEEDED + ": the tenant already has as many series as allowed";
+    for (Map.Entry<String, List<ActorRef<StatusReply<Done>>>> e : batch.entrySet()) {
+      if (admitted.size() < r.granted()) {
+        admitted.add(e.getKey());
+        admittedWaiters.add(e.getValue());
+      } else {
+        e.getValue().forEach(w -> w.tell(StatusReply.error(refusal)));
+      }
+    }
+    if (admitted.isEmpty()) {
+      if (!queued.isEmpty()) reserve();
       return Effect().noReply();
     }
-    return Effect().persist(new SeriesAdmitted(r.series())).thenRun(s -> waiters.forEach(w -> w.tell(StatusReply.ack()))).thenNoReply();
+    return Effect()
+        .persist(new SeriesAdmitted(admitted))
+        .thenRun(s -> {
+          admittedWaiters.forEach(ws -> ws.forEach(w -> w.tell(StatusReply.ack())));
+          if (!queued.isEmpty() && reserving == null) reserve();
+        })
+        .thenNoReply();
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onEvent(SeriesAdmitted.class, (s, e) -> s.plus(e.series())).build();
+    return newEventHandlerBuilder().forAnyState().onEvent(SeriesAdmitted.class, (s, e) -> s.plusAll(e.series())).build();
   }
 
   @Override

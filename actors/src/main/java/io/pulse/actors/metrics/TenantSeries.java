@@ -3,7 +3,6 @@ package io.pulse.actors.metrics;
 import io.pulse.actors.Rejection;
 import io.pulse.persistence.CborSerializable;
 import java.time.Duration;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -16,8 +15,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * How many series one tenant holds, event-sourced: every {@link SeriesRegistry} of the tenant reserves a place here
- * before admitting a new series, so the per-tenant limit holds across all its metric names. A registry that dies
+ * How many series one tenant holds, event-sourced: every {@link SeriesRegistry} of the tenant reserves places here
+ * (for all the series waiting to be admitted at once) before admitting them, so the per-tenant limit holds across all its metric names. A registry that dies
  * between its reservation and its own event leaves one place used (a tenant can only lose capacity, never exceed it).
  */
 public final class TenantSeries extends EventSourcedBehaviorWithEnforcedReplies<TenantSeries.Command, TenantSeries.Event, TenantSeries.State> {
@@ -25,13 +24,14 @@ public final class TenantSeries extends EventSourcedBehaviorWithEnforcedReplies<
 
   public sealed interface Command extends CborSerializable {}
 
-  public record Reserve(String name, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /** Asks for {@code count} places; answered with how many were granted (at least one), or {@code cardinality_exceeded}. */
+  public record Reserve(String name, int count, ActorRef<StatusReply<Integer>> replyTo) implements Command {}
 
   public record GetUsage(ActorRef<StatusReply<State>> replyTo) implements Command {}
 
   public sealed interface Event extends CborSerializable {}
 
-  public record SeriesReserved(String name) implements Event {}
+  public record SeriesReserved(String name, int count) implements Event {}
 
   public record State(long series) implements CborSerializable {}
 
@@ -60,14 +60,19 @@ public final class TenantSeries extends EventSourcedBehaviorWithEnforcedReplies<
             (s, c) ->
                 s.series() >= maxSeries
                     ? Effect().reply(c.replyTo(), Rejection.reply(MetricCodes.CARDINALITY_EXCEEDED, "the tenant already has " + maxSeries + " series"))
-                    : Effect().persist(new SeriesReserved(c.name())).thenReply(c.replyTo(), after -> StatusReply.ack()))
+                    : reserve(s, c))
         .onCommand(GetUsage.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)))
         .build();
   }
 
+  private org.apache.pekko.persistence.typed.javadsl.ReplyEffect<Event, State> reserve(State s, Reserve c) {
+    int granted = (int) Math.min(Math.max(1, c.count()), maxSeries - s.series());
+    return Effect().persist(new SeriesReserved(c.name(), granted)).thenReply(c.replyTo(), after -> StatusReply.success(granted));
+  }
+
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onEvent(SeriesReserved.class, (s, e) -> new State(s.series() + 1)).build();
+    return newEventHandlerBuilder().forAnyState().onEvent(SeriesReserved.class, (s, e) -> new State(s.series() + e.count())).build();
   }
 
   @Override

@@ -124,6 +124,31 @@ class SeriesTest {
   }
 
   @Test
+  void admissionsArrivingTogetherAreReservedTogetherUpToTheTenantsLimit() {
+    Env env = env("burst", "hits", 100, 15);
+    TestProbe<StatusReply<Done>> admit = testKit.createTestProbe();
+    for (int i = 0; i < 20; i++) env.registry().tell(new SeriesRegistry.Admit("hits{i=\"" + i + "\"}", admit.ref()));
+    int ok = 0;
+    int refused = 0;
+    for (int i = 0; i < 20; i++) {
+      StatusReply<Done> r = admit.receiveMessage(Duration.ofSeconds(5));
+      if (r.isSuccess()) ok++;
+      else {
+        assertThat(Rejection.of(r.getError()).code()).isEqualTo(MetricCodes.CARDINALITY_EXCEEDED);
+        refused++;
+      }
+    }
+    assertThat(ok).isEqualTo(15);
+    assertThat(refused).isEqualTo(5);
+    TestProbe<StatusReply<SeriesRegistry.SeriesList>> list = testKit.createTestProbe();
+    env.registry().tell(new SeriesRegistry.ListSeries(list.ref()));
+    assertThat(list.receiveMessage().getValue().series()).hasSize(15);
+    TestProbe<StatusReply<TenantSeries.State>> usage = testKit.createTestProbe();
+    env.tenant().tell(new TenantSeries.GetUsage(usage.ref()));
+    assertThat(usage.receiveMessage().getValue().series()).isEqualTo(15);
+  }
+
+  @Test
   void theRegistryRemembersItsSeriesAfterARestart() {
     Env env = env("r", "up", 10, 10);
     TestProbe<StatusReply<Done>> admit = testKit.createTestProbe();
