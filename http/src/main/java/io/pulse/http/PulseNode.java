@@ -114,6 +114,14 @@ public final class PulseNode implements AutoCloseable {
                   io.pulse.http.ops.Serving.get(system).set(false);
                   return binding.unbind();
                 });
+        io.pulse.config.MetricsSettings metricsSettings = io.pulse.config.MetricsSettings.from(config);
+        if (metricsSettings.selfScrape()) {
+          org.apache.pekko.actor.Cancellable scrape = MetricsSelfScrape.start(system, binding.port(), gateway.metrics().ingest(), metricsSettings);
+          CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-self-scrape", () -> {
+            scrape.cancel();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+        }
         CoordinatedShutdown.get(system)
             .addTask(
                 CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -176,8 +184,10 @@ public final class PulseNode implements AutoCloseable {
         new MarketRoutes(
             system, auth.verifier, PulseSharding.candles(system, settings), symbols(settings), m.candlePage(), m.sseBuffer(), settings.gateway().askTimeout());
     DriverRoutes drivers = new DriverRoutes(auth.verifier, gateway.nearby(), new io.pulse.actors.driver.Geofences(system, settings.gateway().askTimeout()));
-    AlertRoutes alerts = AlertRoutes.start(system, auth.verifier);
-    return new PulseRoutes(system, auth, gateway.sales(), market, drivers, alerts, ops.routes()).routes();
+    String alertTenant = system.settings().config().getString("pulse.alerting.metrics-tenant");
+    AlertRoutes alerts = AlertRoutes.start(system, auth.verifier, new io.pulse.actors.alerting.MetricRuleQuery(gateway.metrics().queries(), alertTenant));
+    MetricsRoutes metrics = new MetricsRoutes(system, auth.verifier, gateway.metrics(), io.pulse.config.MetricsSettings.from(system.settings().config()));
+    return new PulseRoutes(system, auth, gateway.sales(), market, drivers, alerts, ops.routes()).withMetrics(metrics).routes();
   }
 
   /**
