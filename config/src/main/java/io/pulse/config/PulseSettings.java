@@ -186,10 +186,52 @@ public record PulseSettings(
     }
   }
 
-  public record HttpSettings(String host, int port) {
+  /**
+   * @param allowedOrigins browser origins that may open a WebSocket; empty: the dev default (the node's
+   *     own origin and loopback), which {@code requireAllowedOrigins} (production) refuses
+   * @param maxOpenSockets sockets the port holds at most, handshaken or not (0: auto, from the open-file limit)
+   * @param transport what serves the port: "edge" (the node's own front door) or "pekko" (Pekko HTTP's binding)
+   */
+  public record HttpSettings(
+      String host, int port, java.util.List<String> allowedOrigins, boolean requireAllowedOrigins, int maxOpenSockets, String transport, TlsSettings tls) {
     static HttpSettings from(Config c) {
-      return new HttpSettings(c.getString("host"), c.getInt("port"));
+      String transport = c.getString("transport");
+      if (!transport.equals("edge") && !transport.equals("pekko")) {
+        throw new IllegalArgumentException("pulse.http.transport must be edge or pekko, not " + transport);
+      }
+      return new HttpSettings(
+          c.getString("host"),
+          c.getInt("port"),
+          stringList(c, "allowed-origins"),
+          c.getBoolean("require-allowed-origins"),
+          "auto".equals(c.getString("max-open-sockets")) ? 0 : c.getInt("max-open-sockets"),
+          transport,
+          TlsSettings.from(c.getConfig("tls")));
     }
+  }
+
+  /**
+   * TLS on the node's own port (pulse.http.tls): a PKCS#12 keystore, or a PEM certificate chain and
+   * PKCS#8 key; {@code protocols} may name TLSv1.2 and TLSv1.3 only.
+   */
+  public record TlsSettings(
+      boolean enabled, String keystore, String keystorePassword, String certificatePem, String privateKeyPem, java.util.List<String> protocols) {
+    static TlsSettings from(Config c) {
+      java.util.List<String> protocols = c.getStringList("protocols");
+      for (String p : protocols) {
+        if (!p.equals("TLSv1.2") && !p.equals("TLSv1.3")) throw new IllegalArgumentException("pulse.http.tls.protocols: only TLSv1.2 and TLSv1.3, not " + p);
+      }
+      return new TlsSettings(
+          c.getBoolean("enabled"), c.getString("keystore"), c.getString("keystore-password"), c.getString("certificate-pem"), c.getString("private-key-pem"), protocols);
+    }
+  }
+
+  /** A list setting that may also be given as one comma-separated string (an environment variable). */
+  static java.util.List<String> stringList(Config c, String path) {
+    if (c.getValue(path).valueType() == com.typesafe.config.ConfigValueType.STRING) {
+      return java.util.Arrays.stream(c.getString(path).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+    return c.getStringList(path).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
 
   public record CassandraSettings(

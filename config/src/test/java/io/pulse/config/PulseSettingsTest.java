@@ -45,4 +45,27 @@ class PulseSettingsTest {
     assertThat(c.getBoolean("pekko.persistence.cassandra.journal.keyspace-autocreate")).isFalse();
     assertThat(c.getBoolean("pekko.persistence.cassandra.snapshot.tables-autocreate")).isFalse();
   }
+
+  @Test
+  void allowedOriginsAreEmptyInDevRequiredInProductionAndTakeACommaSeparatedString() {
+    assertThat(PulseSettings.from(PulseConfig.load("")).http().allowedOrigins()).isEmpty();
+    assertThat(PulseSettings.from(PulseConfig.load("")).http().requireAllowedOrigins()).isFalse();
+    assertThat(PulseSettings.from(PulseConfig.load("production", "")).http().requireAllowedOrigins()).isTrue();
+    assertThat(PulseSettings.from(PulseConfig.load("pulse.http.allowed-origins = \"https://a.example, https://*.b.example \"")).http().allowedOrigins())
+        .containsExactly("https://a.example", "https://*.b.example");
+    assertThat(PulseSettings.from(PulseConfig.load("pulse.http.allowed-origins = [\"https://a.example\"]")).http().allowedOrigins())
+        .containsExactly("https://a.example");
+  }
+
+  @Test
+  void transportAndTlsDefaultsAndOnlyTls12AndUp() {
+    PulseSettings s = PulseSettings.from(PulseConfig.load(""));
+    assertThat(s.http().transport()).isEqualTo("edge");
+    assertThat(s.http().tls().enabled()).isFalse();
+    assertThat(s.http().tls().protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PulseSettings.from(PulseConfig.load("pulse.http.tls.protocols = [\"TLSv1.1\"]")))
+        .hasMessageContaining("only TLSv1.2 and TLSv1.3");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PulseSettings.from(PulseConfig.load("pulse.http.transport = netty")))
+        .hasMessageContaining("edge or pekko");
+  }
 }

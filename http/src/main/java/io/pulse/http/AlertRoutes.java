@@ -75,6 +75,16 @@ final class AlertRoutes extends AllDirectives {
     return start(system, verifier, s, AlertingSharding.ruleQuery(system, s), new WebhookClient(system, s, Clock.systemUTC()));
   }
 
+  /**
+   * Starts alerting with the query engine {@code rule-query-class} names, or, when it names none,
+   * {@code metricsEngine} (the node's own metrics).
+   */
+  static AlertRoutes start(ActorSystem<?> system, TokenVerifier verifier, RuleQuery metricsEngine) {
+    AlertingSettings s = AlertingSettings.from(system.settings().config());
+    RuleQuery query = s.ruleQueryClass().isBlank() ? metricsEngine : AlertingSharding.ruleQuery(system, s);
+    return start(system, verifier, s, query, new WebhookClient(system, s, Clock.systemUTC()));
+  }
+
   /** As {@link #start(ActorSystem, TokenVerifier)} with the query engine and sender given (the coordinator's wiring). */
   static AlertRoutes start(ActorSystem<?> system, TokenVerifier verifier, AlertingSettings s, RuleQuery query, WebhookSender sender) {
     AlertingSharding.init(system, s, query, sender);

@@ -36,6 +36,7 @@ final class PulseRoutes extends AllDirectives {
   private final Route drivers;
   private final Route alerts;
   private final Route ops;
+  private Route metrics = reject();
 
   PulseRoutes(ActorSystem<?> system, Authenticator auth, SaleRequests sales, MarketRoutes market, DriverRoutes drivers, AlertRoutes alerts, Route ops) {
     this.alerts = alerts.routes();
@@ -45,6 +46,12 @@ final class PulseRoutes extends AllDirectives {
     this.sales = sales;
     this.market = market.routes();
     this.drivers = drivers.routes();
+  }
+
+  /** Live metrics' write, query and SSE routes. */
+  PulseRoutes withMetrics(MetricsRoutes metricsRoutes) {
+    this.metrics = metricsRoutes.routes();
+    return this;
   }
 
   Route routes() {
@@ -58,6 +65,7 @@ final class PulseRoutes extends AllDirectives {
                 drivers,
                 alerts,
                 ops, // /metrics, /api/ops/cluster, /sse/ops (ops.OpsRoutes)
+                metrics,
                 devTokens(),
                 webUi())
             .seal();

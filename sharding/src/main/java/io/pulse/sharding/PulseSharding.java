@@ -66,6 +66,25 @@ public final class PulseSharding {
         system, new WaitingRoom.Settings(sales.admitPerSecond(), sales.roomTick(), sales.positionInterval()), settings.gateway().askTimeout());
     initDrivers(system, settings.drivers());
     Instrument.init(system, instrumentSettings(settings.markets()), new JournalEvents(system, READ_JOURNAL), candles(system, settings));
+    initMetrics(system, settings);
+  }
+
+  /** Metric series, their registries and tenants (docs/architecture.md, "Live metrics"). */
+  public static io.pulse.actors.metrics.Metrics initMetrics(ActorSystem<?> system, PulseSettings settings) {
+    io.pulse.config.MetricsSettings m = io.pulse.config.MetricsSettings.from(system.settings().config());
+    return io.pulse.actors.metrics.Metrics.init(system, m, samples(system, settings, m), settings.gateway().askTimeout());
+  }
+
+  /** The metrics ingest and query sides of this node (the entities must be initialised: {@link #init}). */
+  public static io.pulse.actors.metrics.Metrics metrics(ActorSystem<?> system, PulseSettings settings) {
+    io.pulse.config.MetricsSettings m = io.pulse.config.MetricsSettings.from(system.settings().config());
+    return io.pulse.actors.metrics.Metrics.service(system, m, samples(system, settings, m), settings.gateway().askTimeout());
+  }
+
+  /** The metric sample store on the journal's own Cassandra session. */
+  public static io.pulse.actors.metrics.CassandraSampleStore samples(ActorSystem<?> system, PulseSettings settings, io.pulse.config.MetricsSettings m) {
+    return new io.pulse.actors.metrics.CassandraSampleStore(
+        system, CASSANDRA_PLUGIN, settings.cassandra().keyspace(), m.batchRows(), m.retentionRaw(), m.retention1m(), m.retention1h());
   }
 
   /** Cells, drivers and trips; answers the node's nearby search, which the gateway uses too. */

@@ -1,8 +1,8 @@
 package io.pulse.http.edge;
 
 import io.pulse.http.gateway.TokenBucket;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,30 +11,35 @@ import java.util.function.LongSupplier;
  * sessions (so that a reconnect storm, say after another node went away, is spread out instead of
  * starting thousands of sessions and presence hubs at once). The excess is answered 503 with a
  * Retry-After; clients retry after it, with jitter, on this or another node.
+ *
+ * <p>The cap counts sessions from the moment they are admitted (a slot taken by {@link #check}, given
+ * back by {@link #release} when the connection ends), not once they are registered with the gateway:
+ * counting registered sessions let a burst of concurrent upgrades all pass the check before any was
+ * registered (26 sessions on a cap of 20, CrowdedPortIT).
  */
 public final class Admission {
   /** How long a client turned away by the cap is told to wait: sockets free up slowly. */
   static final int FULL_RETRY_AFTER_SECONDS = 5;
 
-  private final IntSupplier open;
+  private final AtomicInteger held = new AtomicInteger();
   private final int maxConnections;
   private final AtomicReference<TokenBucket> sessions;
   private final LongSupplier nanoTime;
 
-  /**
-   * @param open the sockets held now
-   * @param nanoTime the clock of the session rate ({@code System::nanoTime} outside tests)
-   */
-  public Admission(IntSupplier open, int maxConnections, double sessionsPerSecond, int sessionBurst, LongSupplier nanoTime) {
-    this.open = open;
+  /** @param nanoTime the clock of the session rate ({@code System::nanoTime} outside tests) */
+  public Admission(int maxConnections, double sessionsPerSecond, int sessionBurst, LongSupplier nanoTime) {
     this.maxConnections = maxConnections;
     this.nanoTime = nanoTime;
     this.sessions = new AtomicReference<>(TokenBucket.full(sessionsPerSecond, sessionBurst, nanoTime.getAsLong()));
   }
 
-  /** Null if a session may start now, else the answer that turns it away. Takes a token when it admits. */
+  /**
+   * Null if a session may start now (it then holds a slot until {@link #release}), else the answer that
+   * turns it away. Takes a token of the session rate when it admits.
+   */
   public WebSocketHandshake.Outcome.Refused check() {
-    if (open.getAsInt() >= maxConnections) {
+    if (held.incrementAndGet() > maxConnections) {
+      held.decrementAndGet();
       return busy(FULL_RETRY_AFTER_SECONDS, "this node holds its maximum of " + maxConnections + " connections; retry, or connect to another node");
     }
     while (true) {
@@ -42,10 +47,21 @@ public final class Admission {
       TokenBucket.Taken taken = before.take(nanoTime.getAsLong());
       if (sessions.compareAndSet(before, taken.bucket())) {
         if (taken.granted()) return null;
+        held.decrementAndGet();
         int seconds = (int) Math.max(1, (taken.retryAfterMs() + 999) / 1000);
         return busy(seconds, "too many new connections on this node; retry after " + seconds + " s");
       }
     }
+  }
+
+  /** An admitted session's connection has ended: its slot is free. */
+  public void release() {
+    held.decrementAndGet();
+  }
+
+  /** Sessions admitted and not yet ended. */
+  public int held() {
+    return held.get();
   }
 
   private static WebSocketHandshake.Outcome.Refused busy(int retryAfterSeconds, String message) {

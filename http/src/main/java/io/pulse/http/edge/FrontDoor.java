@@ -96,6 +96,8 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
     /** The 101 response, owed to the client before the inner flow's first bytes. */
     private ByteString owedOut;
     private boolean inFinished;
+    /** This connection holds one of {@link Admission}'s slots until it ends. */
+    private boolean admitted;
 
     Logic() {
       super(shape);
@@ -151,6 +153,11 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
     }
 
     @Override
+    public void postStop() {
+      if (admitted) admission.release();
+    }
+
+    @Override
     public void onTimer(Object key) {
       if (fromInner != null) {
         // Pekko HTTP has not started a response: it is still waiting on the request.
@@ -194,6 +201,7 @@ public final class FrontDoor extends GraphStage<FlowShape<ByteString, ByteString
         // only a valid, authenticated upgrade counts against the node's session budget
         WebSocketHandshake.Outcome.Refused busy = admission.check();
         if (busy != null) outcome = busy;
+        else admitted = true;
       }
       if (outcome instanceof WebSocketHandshake.Outcome.Accepted accepted) {
         switchTo(webSocket.addAttributes(session.apply(accepted.user())), accepted.response(), head.drop(length));

@@ -53,10 +53,16 @@ public final class SocketServer implements AutoCloseable {
   private final Queue<IoTask> tasks = new ConcurrentLinkedQueue<>();
   private volatile boolean closing;
   private long acceptPausedUntil;
+  /** Sockets open now, handshaken or not. */
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+  private final int maxOpen;
+  private final ByteBuffer full;
 
   private SocketServer(
-      Selector selector, ServerSocketChannel listener, Flow<ByteString, ByteString, NotUsed> perConnection, Materializer materializer)
+      Selector selector, ServerSocketChannel listener, Flow<ByteString, ByteString, NotUsed> perConnection, Materializer materializer, int maxOpen, ByteString full)
       throws IOException {
+    this.maxOpen = maxOpen;
+    this.full = full.asByteBuffer().asReadOnlyBuffer();
     this.selector = selector;
     this.listener = listener;
     this.listenerKey = listener.register(selector, SelectionKey.OP_ACCEPT);
@@ -70,13 +76,25 @@ public final class SocketServer implements AutoCloseable {
   /** Binds {@code host:port} (0: any free port) and serves each connection with {@code perConnection}. */
   public static SocketServer bind(String host, int port, int backlog, Flow<ByteString, ByteString, NotUsed> perConnection, Materializer materializer)
       throws IOException {
+    return bind(host, port, backlog, perConnection, materializer, Integer.MAX_VALUE, ByteString.emptyByteString());
+  }
+
+  /**
+   * As {@link #bind(String, int, int, Flow, Materializer)}, holding at most {@code maxOpen} sockets: a
+   * connection accepted beyond them is sent {@code full} (an HTTP 503) and closed at once, on this
+   * thread, without starting a flow. A flood of connections (open, send nothing) is answered instead
+   * of filling the process's file descriptors, and the node keeps the descriptors it needs itself.
+   */
+  public static SocketServer bind(
+      String host, int port, int backlog, Flow<ByteString, ByteString, NotUsed> perConnection, Materializer materializer, int maxOpen, ByteString full)
+      throws IOException {
     Selector selector = Selector.open();
     ServerSocketChannel listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(new InetSocketAddress(host, port), backlog);
       listener.configureBlocking(false);
-      SocketServer server = new SocketServer(selector, listener, perConnection, materializer);
+      SocketServer server = new SocketServer(selector, listener, perConnection, materializer, maxOpen, full);
       server.thread.start();
       return server;
     } catch (IOException | RuntimeException e) {
@@ -88,6 +106,11 @@ public final class SocketServer implements AutoCloseable {
 
   public InetSocketAddress localAddress() {
     return localAddress;
+  }
+
+  /** Sockets open now, whether or not they have finished a handshake. */
+  public int openSockets() {
+    return open.get();
   }
 
   /** Stops accepting; connections already open go on. Completes once the port is released. */
@@ -150,7 +173,10 @@ public final class SocketServer implements AutoCloseable {
   private void accept() {
     try {
       SocketChannel channel;
-      while ((channel = listener.accept()) != null) start(channel);
+      while ((channel = listener.accept()) != null) {
+        if (open.get() >= maxOpen) turnAway(channel);
+        else start(channel);
+      }
     } catch (IOException e) {
       // Most likely out of file descriptors: the listening socket stays readable, so pause instead of spinning.
       log.warn("Accepting a connection failed; accepting again in {} ms: {}", ACCEPT_PAUSE_MS, e.toString());
@@ -159,8 +185,23 @@ public final class SocketServer implements AutoCloseable {
     }
   }
 
+  /** Best effort: the fresh socket's send buffer is empty, so the short answer fits; then it is closed. */
+  private void turnAway(SocketChannel channel) {
+    try {
+      channel.configureBlocking(false);
+      channel.write(full.duplicate());
+      // no lingering: the client may have sent bytes we do not read; a reset may follow the answer
+      channel.shutdownOutput();
+    } catch (IOException e) {
+      // the client is gone already
+    } finally {
+      closeQuietly(channel);
+    }
+  }
+
   private void start(SocketChannel channel) {
     Registration registration = null;
+    open.incrementAndGet();
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -168,8 +209,12 @@ public final class SocketServer implements AutoCloseable {
       perConnection.join(Flow.fromGraph(new SocketStage(registration))).run(materializer);
     } catch (IOException | RuntimeException e) {
       log.warn("Starting a connection failed", e);
-      if (registration != null) registration.close();
-      else closeQuietly(channel);
+      if (registration != null) {
+        registration.close();
+      } else {
+        open.decrementAndGet();
+        closeQuietly(channel);
+      }
     }
   }
 
@@ -191,6 +236,7 @@ public final class SocketServer implements AutoCloseable {
     private final SelectionKey key;
     private volatile AsyncCallback<ByteString> onRead;
     private volatile AsyncCallback<Object> onSignal;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Registration(SocketChannel channel, SelectionKey key) {
       this.channel = channel;
@@ -224,6 +270,7 @@ public final class SocketServer implements AutoCloseable {
     }
 
     void close() {
+      if (closed.compareAndSet(false, true)) open.decrementAndGet();
       closeQuietly(channel);
       selector.wakeup(); // the descriptor is released when the selector next drops the cancelled key
     }

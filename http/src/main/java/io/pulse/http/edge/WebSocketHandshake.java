@@ -24,8 +24,11 @@ public final class WebSocketHandshake {
     /** Send {@code response} (101) and switch the connection to WebSocket frames for {@code user}. */
     record Accepted(AuthenticatedUser user, ByteString response) implements Outcome {}
 
-    /** Send {@code response} (an HTTP error) and close the connection. */
-    record Refused(int status, ByteString response) implements Outcome {}
+    /**
+     * Send {@code response} (an HTTP error) and close the connection. Its parts ({@code extraHeaders}
+     * as CRLF-terminated lines, the JSON {@code body}) are for a transport that renders responses itself.
+     */
+    record Refused(int status, ByteString response, String extraHeaders, byte[] body) implements Outcome {}
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,10 +36,17 @@ public final class WebSocketHandshake {
 
   private final TokenVerifier verifier;
   private final String subprotocol;
+  private final OriginPolicy origins;
 
+  /** With the dev default of origins (the node's own and loopback). */
   public WebSocketHandshake(TokenVerifier verifier, String subprotocol) {
+    this(verifier, subprotocol, OriginPolicy.devDefaults());
+  }
+
+  public WebSocketHandshake(TokenVerifier verifier, String subprotocol, OriginPolicy origins) {
     this.verifier = verifier;
     this.subprotocol = subprotocol;
+    this.origins = origins;
   }
 
   public Outcome decide(RequestHead head) {
@@ -62,6 +72,10 @@ public final class WebSocketHandshake {
     String length = head.header("content-length");
     if ((length != null && !length.equals("0")) || head.headers().containsKey("transfer-encoding")) {
       return refuse(400, "bad_request", "an upgrade request has no body", "");
+    }
+    // before the token: a hostile page must learn nothing about the user's token from the answer
+    if (!origins.allows(head.header("origin"), head.header("host"))) {
+      return refuse(403, "origin_not_allowed", "pages of this origin may not open a WebSocket to this node (pulse.http.allowed-origins)", "");
     }
 
     String token = bearer(head.header("authorization"));
@@ -100,7 +114,7 @@ public final class WebSocketHandshake {
             + "Content-Length: " + body.length + "\r\n"
             + "Connection: close\r\n"
             + "\r\n";
-    return new Outcome.Refused(status, ByteString.fromString(head, StandardCharsets.US_ASCII).concat(ByteString.fromArray(body)));
+    return new Outcome.Refused(status, ByteString.fromString(head, StandardCharsets.US_ASCII).concat(ByteString.fromArray(body)), extraHeaders, body);
   }
 
   /** Sec-WebSocket-Accept for a client's key (RFC 6455 §4.2.2). */
@@ -136,6 +150,7 @@ public final class WebSocketHandshake {
     return switch (status) {
       case 400 -> "Bad Request";
       case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
       case 405 -> "Method Not Allowed";
       case 408 -> "Request Timeout";
       case 426 -> "Upgrade Required";

@@ -22,7 +22,6 @@ import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -256,22 +255,23 @@ public final class ConnectionStage extends GraphStage<FlowShape<Object, Object>>
     // ---- inbound ------------------------------------------------------------------------------------
 
     private void onEvent(Object event) {
+      Frames.Inbound kind = Frames.inbound(event);
       if (closing) {
         // only the peer's close still matters to the frame layer
-        if (event instanceof FrameHandler.PeerClosed) control(event);
-      } else if (event instanceof FrameHandler.TextMessagePart part) {
-        onPart(part.data(), 0, part.last());
-      } else if (event instanceof FrameHandler.BinaryMessagePart part) {
-        onPart(null, part.data().size(), part.last());
-      } else if (event instanceof FrameHandler.PeerClosed closed) {
-        control(closed);
-        if (Frames.isErrorClose(closed)) closing(); // the frame layer answers and ends the connection
+        if (kind == Frames.Inbound.PEER_CLOSED) control(event);
+      } else if (kind == Frames.Inbound.TEXT) {
+        onPart(Frames.text(event), 0, Frames.last(event));
+      } else if (kind == Frames.Inbound.BINARY) {
+        onPart(null, Frames.binaryBytes(event), Frames.last(event));
+      } else if (kind == Frames.Inbound.PEER_CLOSED) {
+        control(event);
+        if (Frames.isErrorClose(event)) closing(); // the frame layer answers and ends the connection
         else peerClosed = true;
-      } else if (event instanceof FrameHandler.ActivelyCloseWithCode) {
+      } else if (kind == Frames.Inbound.PROTOCOL_CLOSE) {
         // the frame layer found a protocol error and closes: pass it on and wait for the handshake
         control(event);
         closing();
-      } else if (event instanceof FrameHandler.DirectAnswer) {
+      } else if (kind == Frames.Inbound.DIRECT_ANSWER) {
         control(event); // a pong for the client's ping
       }
       // anything else (the end-of-message marker) needs nothing

@@ -26,7 +26,8 @@ public final class FrameCodec {
           SaleCodec.PREFIX, SaleCodec::parse,
           MarketCodec.PREFIX, MarketCodec::parse,
           DriverCodec.DRIVER_PREFIX, DriverCodec::parse,
-          DriverCodec.TRIP_PREFIX, DriverCodec::parse);
+          DriverCodec.TRIP_PREFIX, DriverCodec::parse,
+          MetricsCodec.PREFIX, MetricsCodec::parse);
 
   /** A parsed frame, or the error to answer it with (echoing its ref when one could be read). */
   public sealed interface Parsed {}

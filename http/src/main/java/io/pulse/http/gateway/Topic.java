@@ -25,6 +25,8 @@ public record Topic(String kind, String id) {
   /** The connection's own user's inbox: pushed to every connection without a subscription, never parsed. */
   public static final String INBOX = "inbox";
 
+  private static final java.util.regex.Pattern METRICS_ID = java.util.regex.Pattern.compile("[A-Za-z0-9%._~*+!'()@-]+");
+
   public static Topic parse(String name) throws ProtocolError.Invalid {
     int colon = name == null ? -1 : name.indexOf(':');
     if (colon <= 0) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "topic must look like <kind>:<id>");
@@ -32,6 +34,11 @@ public record Topic(String kind, String id) {
     String id = name.substring(colon + 1);
     if (USER.equals(kind)) {
       if (!UserIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid user id in topic");
+    } else if (MetricsTopics.KIND.equals(kind)) {
+      // a url-encoded query, optionally @step: checked when subscribing (invalid_query)
+      if (id.isEmpty() || id.length() > 4096 || !METRICS_ID.matcher(id).matches()) {
+        throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "a metrics topic is metrics:<url-encoded query>[@<step>]");
+      }
     } else if (ENTITY_KINDS.contains(kind)) {
       if (!ConversationIds.isValid(id)) throw new ProtocolError.Invalid(ErrorCode.INVALID_TOPIC, "invalid " + kind + " id in topic");
     } else {

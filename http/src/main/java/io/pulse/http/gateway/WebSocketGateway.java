@@ -42,6 +42,9 @@ public final class WebSocketGateway {
   private final MarketRequests markets;
   private final java.util.Set<String> symbols;
   private final DriverRequests drivers;
+  private final io.pulse.actors.metrics.Metrics metrics;
+  private final io.pulse.config.MetricsSettings metricsSettings;
+  private final MetricsRequests metricRequests;
 
   /** {@code symbols}: the market's listed instruments. */
   public WebSocketGateway(
@@ -69,6 +72,9 @@ public final class WebSocketGateway {
     this.drivers =
         new DriverRequests(
             sharding, settings.askTimeout(), io.pulse.sharding.PulseSharding.nearbySearch(system, io.pulse.config.PulseSettings.from(system.settings().config()).drivers()));
+    this.metricsSettings = io.pulse.config.MetricsSettings.from(system.settings().config());
+    this.metrics = io.pulse.sharding.PulseSharding.metrics(system, io.pulse.config.PulseSettings.from(system.settings().config()));
+    this.metricRequests = new MetricsRequests(metrics.ingest(), metricsSettings);
     Duration sweep = Duration.ofSeconds(30);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, () -> sendLimits.sweep(System.nanoTime()), system.executionContext());
   }
@@ -76,6 +82,11 @@ public final class WebSocketGateway {
   /** Flash-sale purchases, for the HTTP endpoint as well as the socket frames. */
   public SaleRequests sales() {
     return sales;
+  }
+
+  /** The metrics ingest and queries, for the HTTP endpoints as well as the socket frames. */
+  public io.pulse.actors.metrics.Metrics metrics() {
+    return metrics;
   }
 
   /** Drivers' nearby search, for the HTTP endpoint as well as the socket frames. */
@@ -104,7 +115,8 @@ public final class WebSocketGateway {
                         id -> sharding.entityRefFor(io.pulse.actors.driver.Geofence.ENTITY_TYPE_KEY, id),
                         drivers.nearby(),
                         settings.askTimeout(),
-                        system.scheduler()))),
+                        system.scheduler()),
+                    new MetricsTopics(system, metrics.queries(), metricsSettings.watchStep().toMillis(), metricsSettings.closeGrace().toMillis()))),
             new EntityRequests(),
             system.scheduler(),
             open,
@@ -133,6 +145,7 @@ public final class WebSocketGateway {
       if (frame instanceof SaleFrame sale) return sales.answer(caller, sale);
       if (frame instanceof MarketFrame market) return markets.answer(caller, market);
       if (frame instanceof DriverFrame driver) return drivers.answer(caller, driver);
+      if (frame instanceof MetricsFrame m) return metricRequests.answer(caller, m);
       return dispatch(caller.user(), frame);
     }
 

@@ -17,6 +17,10 @@ import scala.concurrent.duration.FiniteDuration;
  * frame handling and the close handshake) and joins its connection operator to them directly: that
  * operator assembles messages itself and closes with the code it chooses ({@link Frames}). It uses
  * Pekko HTTP's internal frame API, which is pinned with the library version in the root pom.
+ *
+ * <p>Every use of that internal API ({@code org.apache.pekko.http.impl}) is in this package: this class,
+ * {@link Frames} (the events, for the connection operator) and {@link StockMessages}.
+ * PekkoInternalsTest checks by reflection that the classes and methods used keep their shape.
  */
 @SuppressWarnings({"rawtypes", "unchecked"})
 public final class WebSocketLayers {

@@ -169,6 +169,31 @@ class SocketServerTest {
     }
   }
 
+  @Test
+  void aConnectionBeyondTheSocketCapIsAnsweredAndClosedUntilASocketCloses() throws Exception {
+    ByteString full = ByteString.fromString("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    try (SocketServer server = SocketServer.bind("127.0.0.1", 0, 128, Flow.<ByteString>create(), materializer, 2, full);
+        Socket first = connect(server);
+        Socket second = connect(server)) {
+      // an echo on each proves both started a flow before the third connects
+      for (Socket s : new Socket[] {first, second}) {
+        s.getOutputStream().write('x');
+        assertThat(s.getInputStream().read()).isEqualTo('x');
+      }
+      try (Socket third = connect(server)) {
+        assertThat(new String(third.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 503 ");
+      }
+      assertThat(server.openSockets()).isEqualTo(2);
+      first.close();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (server.openSockets() > 1 && System.nanoTime() < deadline) Thread.sleep(10); // the server notices the close asynchronously
+      try (Socket fourth = connect(server)) {
+        fourth.getOutputStream().write('y');
+        assertThat(fourth.getInputStream().read()).isEqualTo('y');
+      }
+    }
+  }
+
   /** True once the peer has closed (end of stream or reset). */
   private static boolean readToEnd(Socket socket) {
     try {

@@ -83,6 +83,23 @@ class WebSocketHandshakeTest {
     assertRefused(upgrade("GET /ws HTTP/1.1", auth + "Sec-WebSocket-Key: " + KEY + "\r\n"), 400, "repeated");
   }
 
+  @Test
+  void aBrowserPageOfAnotherOriginIs403BeforeItsTokenIsLookedAt() throws Exception {
+    String auth = "Authorization: Bearer " + TOKEN + "\r\n";
+    assertRefused(upgrade("GET /ws HTTP/1.1", auth + "Origin: https://evil.example\r\n"), 403, "\"error\":\"origin_not_allowed\"");
+    // a forged token from a foreign page gets the same 403: the page learns nothing about tokens
+    assertRefused(upgrade("GET /ws?access_token=x.y.z HTTP/1.1", "Origin: https://evil.example\r\n"), 403, "origin_not_allowed");
+    assertRefused(upgrade("GET /ws HTTP/1.1", auth + "Origin: https://a.example\r\nOrigin: https://a.example\r\n"), 400, "repeated");
+    assertThat(decide(upgrade("GET /ws HTTP/1.1", auth + "Origin: http://localhost:3000\r\n"))).isInstanceOf(WebSocketHandshake.Outcome.Accepted.class);
+
+    var listed = new WebSocketHandshake(
+        TokenVerifier.hs256(SECRET, "pulse", Duration.ofSeconds(30), CLOCK), "pulse.v1", OriginPolicy.from(java.util.List.of("https://app.example"), true));
+    var ok = listed.decide(RequestHead.parse(ByteString.fromString(upgrade("GET /ws HTTP/1.1", auth + "Origin: https://app.example\r\n"))));
+    assertThat(ok).isInstanceOf(WebSocketHandshake.Outcome.Accepted.class);
+    var local = listed.decide(RequestHead.parse(ByteString.fromString(upgrade("GET /ws HTTP/1.1", auth + "Origin: http://localhost:3000\r\n"))));
+    assertThat(((WebSocketHandshake.Outcome.Refused) local).status()).isEqualTo(403);
+  }
+
   private void assertRefused(String head, int status, String mentions) throws Exception {
     var outcome = decide(head);
     assertThat(outcome).as(head).isInstanceOf(WebSocketHandshake.Outcome.Refused.class);

@@ -17,9 +17,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.http.impl.engine.ws.FrameEvent;
-import org.apache.pekko.http.impl.engine.ws.FrameStart;
-import org.apache.pekko.http.impl.engine.ws.FrameHandler;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -100,7 +97,7 @@ class ConnectionStageTest {
 
     /** A whole text message in one piece, as the frame layer hands it up. */
     void send(String json) {
-      client.sendNext(new FrameHandler.TextMessagePart(json, true));
+      client.sendNext(io.pulse.http.ws.Frames.textPart(json, true));
     }
 
     Object nextEvent() {
@@ -111,15 +108,15 @@ class ConnectionStageTest {
     /** The next text frame the server writes. */
     String next() {
       Object event = nextEvent();
-      assertThat(event).isInstanceOf(FrameStart.class);
-      return ((FrameStart) event).data().utf8String();
+      assertThat(io.pulse.http.ws.Frames.textOf(event)).as("a text frame: %s", event).isNotNull();
+      return io.pulse.http.ws.Frames.textOf(event);
     }
 
     /** The close code the server starts the close handshake with. */
     int nextClose() {
       Object event = nextEvent();
-      assertThat(event).isInstanceOf(FrameHandler.ActivelyCloseWithCode.class);
-      return (Integer) ((FrameHandler.ActivelyCloseWithCode) event).code().get();
+      assertThat(io.pulse.http.ws.Frames.closeCodeOf(event)).as("a close: %s", event).isNotNull();
+      return io.pulse.http.ws.Frames.closeCodeOf(event);
     }
   }
 
@@ -152,7 +149,7 @@ class ConnectionStageTest {
     assertThat(socket.next()).contains("\"event\":\"presence\"").contains("\"userId\":\"bob\"");
 
     // the client closes: its close is passed to the frame layer, then the connection says it is done
-    FrameHandler.PeerClosed closed = new FrameHandler.PeerClosed(scala.Option.apply((Object) 1000), "bye");
+    Object closed = io.pulse.http.ws.Frames.peerClosed(1000, "bye");
     socket.client.sendNext(closed);
     assertThat(socket.nextEvent()).isEqualTo(closed);
     assertThat(socket.nextEvent()).isSameAs(io.pulse.http.ws.Frames.COMPLETED);
@@ -171,7 +168,7 @@ class ConnectionStageTest {
     // the pong is ready but waits behind the profile answer
     socket.server.expectNoMessage(Duration.ofMillis(200));
     slow.completeExceptionally(new IllegalStateException("entity down"));
-    String first = ((FrameStart) socket.server.expectNext()).data().utf8String();
+    String first = io.pulse.http.ws.Frames.textOf(socket.server.expectNext());
     assertThat(first).contains("\"ref\":\"a\"").contains("\"code\":\"unavailable\"");
     assertThat(socket.next()).contains("pong").contains("\"ref\":\"b\"");
   }
@@ -251,14 +248,14 @@ class ConnectionStageTest {
   @Test
   void aMessageInPiecesIsAnsweredOnceWholeAndOneOverTheLimitClosesWith1009AfterEarlierAnswers() {
     Socket socket = new Socket(gateway(8, Duration.ofMinutes(2), 64));
-    socket.client.sendNext(new FrameHandler.TextMessagePart("{\"type\":\"pi", false));
-    socket.client.sendNext(new FrameHandler.TextMessagePart("ng\",\"ref\":\"whole\"}", true));
+    socket.client.sendNext(io.pulse.http.ws.Frames.textPart("{\"type\":\"pi", false));
+    socket.client.sendNext(io.pulse.http.ws.Frames.textPart("ng\",\"ref\":\"whole\"}", true));
     assertThat(socket.next()).contains("welcome");
     assertThat(socket.next()).contains("pong").contains("\"ref\":\"whole\"");
 
     socket.send("{\"type\":\"ping\",\"ref\":\"before\"}");
-    socket.client.sendNext(new FrameHandler.TextMessagePart("{\"type\":\"ping\",\"ref\":\"" + "x".repeat(40), false));
-    socket.client.sendNext(new FrameHandler.TextMessagePart("y".repeat(40) + "\"}", true));
+    socket.client.sendNext(io.pulse.http.ws.Frames.textPart("{\"type\":\"ping\",\"ref\":\"" + "x".repeat(40), false));
+    socket.client.sendNext(io.pulse.http.ws.Frames.textPart("y".repeat(40) + "\"}", true));
     socket.send("{\"type\":\"ping\",\"ref\":\"after\"}"); // not read: the socket is closing
     assertThat(socket.next()).contains("\"ref\":\"before\"");
     assertThat(socket.nextClose()).isEqualTo(CloseCodes.TOO_BIG);
@@ -267,8 +264,7 @@ class ConnectionStageTest {
   @Test
   void theClientsPingIsAnsweredByTheFrameLayersPongAheadOfQueuedFrames() {
     Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
-    FrameHandler.DirectAnswer pong =
-        new FrameHandler.DirectAnswer(FrameEvent.fullFrame(org.apache.pekko.http.impl.engine.ws.Protocol$Opcode$Pong$.MODULE$, scala.Option.empty(), org.apache.pekko.util.ByteString.emptyByteString(), true, false, false, false));
+    Object pong = io.pulse.http.ws.Frames.pongAnswer();
     socket.client.sendNext(pong);
     assertThat(socket.nextEvent()).isEqualTo(pong);
     assertThat(socket.next()).contains("welcome");
@@ -290,7 +286,7 @@ class ConnectionStageTest {
   void aProtocolErrorFromTheFrameLayerEndsTheConnectionAndTicksUntilTheHandshakeIsDone() {
     Socket socket = new Socket(gateway(8, Duration.ofMinutes(2)));
     assertThat(socket.next()).contains("welcome");
-    FrameHandler.ActivelyCloseWithCode protocolError = new FrameHandler.ActivelyCloseWithCode(scala.Option.apply((Object) 1002), "");
+    Object protocolError = io.pulse.http.ws.Frames.protocolClose(1002);
     socket.client.sendNext(protocolError);
     assertThat(socket.nextEvent()).isEqualTo(protocolError);
     socket.hub.fishForMessage(

@@ -30,8 +30,17 @@ class GatewayIT {
   @BeforeAll
   void start() {
     // a small bucket so a flood is quick to provoke
-    node = TestNodes.start("pulse.gateway.rate-limit { per-second = 20, burst = 10 }");
+    node = TestNodes.start(transport() + "\npulse.gateway.rate-limit { per-second = 20, burst = 10 }");
     port = node.httpPort();
+  }
+
+  /** HOCON choosing the transport under test (PekkoGatewayIT runs these tests over the stock binding). */
+  protected String transport() {
+    return "";
+  }
+
+  protected int port() {
+    return port;
   }
 
   @AfterAll

@@ -23,7 +23,9 @@ class ProductionProfileIT {
             "pulse.http.host = \"127.0.0.1\"\n"
                 + "pulse.auth.hs256-secret = \"an-operator-secret-of-at-least-32-bytes!\"\n"
                 // the management port is the operator's choice; off here so tests never collide on 7626
-                + "pulse.management.enabled = off\n");
+                + "pulse.management.enabled = off\n"
+                // production requires the pages' origins (the node refuses to start without them)
+                + "pulse.http.allowed-origins = [\"https://app.example.com\"]\n");
     try (PulseNode node = PulseNode.start(PulseConfig.load("production", overrides))) {
       assertThat(TestNodes.get(node.httpPort(), "/ready").statusCode()).isEqualTo(200);
       assertThat(TestNodes.post(node.httpPort(), "/api/dev/tokens", "{\"userId\":\"mallory\"}").statusCode()).isEqualTo(404);

@@ -40,8 +40,13 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(URI uri, String token) {
+    return connect(HTTP, uri, token);
+  }
+
+  /** Through {@code http} (e.g. one that trusts a test certificate, for wss://). */
+  public static WsClient connect(HttpClient http, URI uri, String token) {
     Listener listener = new Listener();
-    WebSocket.Builder builder = HTTP.newWebSocketBuilder().subprotocols("pulse.v1").connectTimeout(Duration.ofSeconds(10));
+    WebSocket.Builder builder = http.newWebSocketBuilder().subprotocols("pulse.v1").connectTimeout(Duration.ofSeconds(10));
     if (token != null) builder.header("Authorization", "Bearer " + token);
     WebSocket ws = builder.buildAsync(uri, listener).orTimeout(15, TimeUnit.SECONDS).join();
     return new WsClient(ws, listener);

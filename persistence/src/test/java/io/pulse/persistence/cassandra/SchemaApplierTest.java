@@ -18,7 +18,7 @@ class SchemaApplierTest {
   void everyStatementIsAnIdempotentCreateInTheKeyspace() {
     List<String> statements = SchemaApplier.statements("pulse_it");
 
-    assertThat(statements).hasSize(6);
+    assertThat(statements).hasSize(8);
     List<String> created =
         statements.stream()
             .map(
@@ -35,7 +35,9 @@ class SchemaApplierTest {
             "pulse_it.metadata",
             "pulse_it.all_persistence_ids",
             "pulse_it.snapshots",
-            "pulse_it.candles");
+            "pulse_it.candles",
+            "pulse_it.metric_samples",
+            "pulse_it.metric_rollups");
   }
 
   @Test

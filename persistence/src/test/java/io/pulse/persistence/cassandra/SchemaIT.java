@@ -41,7 +41,7 @@ class SchemaIT {
             .map(row -> row.getString("table_name"))
             .toList();
 
-    assertThat(tables).containsExactlyInAnyOrder("messages", "metadata", "all_persistence_ids", "snapshots", "candles");
+    assertThat(tables).containsExactlyInAnyOrder("messages", "metadata", "all_persistence_ids", "snapshots", "candles", "metric_samples", "metric_rollups");
   }
 
   @Test
@@ -59,6 +59,29 @@ class SchemaIT {
         .containsEntry("start", "clustering")
         .containsKeys("open", "high", "low", "close", "volume", "trades")
         .hasSize(10);
+  }
+
+  @Test
+  void metricTablesArePartitionedBySeriesAndTimeBucketAndExpireByTtl() {
+    Map<String, String> raw =
+        rows("SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'metric_samples'", CassandraExtension.KEYSPACE)
+            .stream()
+            .collect(Collectors.toMap(row -> row.getString("column_name"), row -> row.getString("kind")));
+    assertThat(raw).containsEntry("series", "partition_key").containsEntry("bucket", "partition_key").containsEntry("ts", "clustering").hasSize(4);
+    Map<String, String> rollups =
+        rows("SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'metric_rollups'", CassandraExtension.KEYSPACE)
+            .stream()
+            .collect(Collectors.toMap(row -> row.getString("column_name"), row -> row.getString("kind")));
+    assertThat(rollups)
+        .containsEntry("series", "partition_key")
+        .containsEntry("resolution", "partition_key")
+        .containsEntry("bucket", "partition_key")
+        .containsEntry("start", "clustering")
+        .containsKeys("count", "sum", "min", "max", "last", "last_ts", "increase", "sketch")
+        .hasSize(12);
+    Row compaction =
+        rows("SELECT compaction FROM system_schema.tables WHERE keyspace_name = ? AND table_name = 'metric_samples'", CassandraExtension.KEYSPACE).get(0);
+    assertThat(compaction.getMap("compaction", String.class, String.class).get("class")).endsWith("TimeWindowCompactionStrategy");
   }
 
   @Test
