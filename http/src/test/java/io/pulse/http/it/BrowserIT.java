@@ -198,7 +198,7 @@ class BrowserIT {
     HttpResponse<String> index = TestNodes.get(port, "/");
     assertThat(index.statusCode()).isEqualTo(200);
     assertThat(index.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
-    for (String page : List.of("chat", "document", "auction", "sale", "market", "drivers", "ops")) {
+    for (String page : List.of("chat", "document", "auction", "sale", "market", "drivers", "ops", "metrics")) {
       assertThat(index.body()).as("the index links %s", page).contains("/web/" + page + ".html");
       assertThat(TestNodes.get(port, "/web/" + page + ".html").statusCode()).as(page).isEqualTo(200);
     }
@@ -209,7 +209,7 @@ class BrowserIT {
     assertThat(TestNodes.get(port, "/web/../logback.xml").statusCode()).as("no way out of web/").isEqualTo(404);
 
     alice.get("http://127.0.0.1:" + port + "/");
-    until(alice, "the index's links", b -> b.findElements(By.cssSelector("#pages a")).size() == 7);
+    until(alice, "the index's links", b -> b.findElements(By.cssSelector("#pages a")).size() == 8);
     screenshot(alice, "index");
   }
 
@@ -561,6 +561,55 @@ class BrowserIT {
             + "const px = document.getElementById('map').getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data;"
             + "return px[3] > 200 && !(px[0] > 230 && px[1] > 230 && px[2] > 230);");
     return Boolean.TRUE.equals(painted);
+  }
+
+  // ---- the metrics dashboard --------------------------------------------------------------------
+
+  /**
+   * The dashboard charts a query's points as the node pushes them on metrics:<query>: samples written over
+   * HTTP after the page subscribed show up as new points, one per closed 10 s window, with no reload and
+   * no polling (the page's count of live events moves with them).
+   */
+  @Test
+  void theMetricsDashboardChartsPointsArrivingLive() throws IOException {
+    String user = TestNodes.uniqueUser("ui-mona"); // the tenant is the token's user: a fresh one has no series
+    String token = TestNodes.devToken(port, user);
+    String query = "max(ui_room_temperature{room=\"lab\"})";
+    open(alice, "metrics.html", user, "step=10s&query=" + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8));
+    until(alice, "the query live", d -> "live".equals(d.findElement(By.id("chart-state")).getAttribute("data-state")));
+    assertThat(chart(alice, "data-points")).as("no history in a new tenant").isEqualTo("0");
+
+    // one sample in the current window and one in the next: each window's point comes when it closes
+    long now = System.currentTimeMillis();
+    writeMetrics(token, "ui_room_temperature{room=\"lab\"} 21.5 " + now + "\nui_room_temperature{room=\"lab\"} 42.25 " + (now + 10_000) + "\n");
+    until(alice, "the first point", d -> "1".equals(chart(d, "data-points")) && "21.5".equals(chart(d, "data-last-value")));
+    until(alice, "the second point", d -> "2".equals(chart(d, "data-points")) && "42.25".equals(chart(d, "data-last-value")));
+    assertThat(Integer.parseInt(chart(alice, "data-received"))).as("points pushed over the socket").isGreaterThanOrEqualTo(2);
+    assertThat(Long.parseLong(chart(alice, "data-last-t")) - (now + 10_000)).as("the second point is the window of the second sample").isBetween(-10_000L, 0L);
+    assertThat(attribute(alice, "#series tr", "data-last-value")).isEqualTo("42.25");
+    screenshot(alice, "metrics");
+  }
+
+  private static String chart(WebDriver browser, String attribute) {
+    return browser.findElement(By.id("chart")).getAttribute(attribute);
+  }
+
+  private void writeMetrics(String token, String prometheusText) {
+    java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/metrics/write"))
+        .header("Authorization", "Bearer " + token)
+        .header("Content-Type", "text/plain; version=0.0.4")
+        .timeout(WAIT)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(prometheusText))
+        .build();
+    try {
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(JSON.readTree(r.body()).get("accepted").asInt()).isEqualTo(2);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   // ---- the operator view -----------------------------------------------------------------------
