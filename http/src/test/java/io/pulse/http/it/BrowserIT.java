@@ -588,6 +588,13 @@ class BrowserIT {
     assertThat(Long.parseLong(chart(alice, "data-last-t")) - (now + 10_000)).as("the second point is the window of the second sample").isBetween(-10_000L, 0L);
     assertThat(attribute(alice, "#series tr", "data-last-value")).isEqualTo("42.25");
     screenshot(alice, "metrics");
+
+    // a query that does not parse: the node's code is shown, and the chart is not live
+    type(alice, "query", "max(ui_room_temperature{room=");
+    click(alice, "show");
+    until(alice, "the refusal", d -> text(d, "#last-error").contains("invalid_query")
+        && "error".equals(d.findElement(By.id("chart-state")).getAttribute("data-state")));
+    assertThat(chart(alice, "data-points")).isEqualTo("0");
   }
 
   private static String chart(WebDriver browser, String attribute) {
