@@ -96,6 +96,7 @@ public final class PulseNode implements AutoCloseable {
         Authenticator auth = Authenticator.from(settings.auth(), Clock.systemUTC());
         NodeMetrics metrics = new NodeMetrics();
         io.pulse.actors.JournalWriteTimings.get(system).observeWith(metrics::journalWrite);
+        io.pulse.actors.alerting.AlertEvaluationLags.get(system).observeWith(metrics::alertEvaluationLag);
         OpenConnections connections = new OpenConnections(metrics);
         metrics.connectionsFrom(connections::size);
         ShardCounts.start(system, metrics, Duration.ofSeconds(2));

@@ -143,7 +143,8 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
       long handedOff,
       long lastEvaluatedAt,
       String lastError,
-      long nextEvaluationAt)
+      long nextEvaluationAt,
+      long lastLagMs)
       implements CborSerializable {
     public View {
       alerts = List.copyOf(alerts);
@@ -216,6 +217,9 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
   private long lastEvaluatedAt;
   private String lastError;
   private long nextEvaluationAt;
+  /** How late the last evaluation started against {@link #nextEvaluationAt} (timer, mailbox and journal stash delays). */
+  private long lastLagMs;
+  private final AlertEvaluationLags lags;
 
   private AlertRule(
       ActorContext<Command> ctx,
@@ -235,6 +239,7 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
     this.silences = silences;
     this.deliveries = deliveries;
     this.clock = clock;
+    this.lags = AlertEvaluationLags.get(ctx.getSystem());
   }
 
   @Override
@@ -288,7 +293,7 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
 
   private View view(State s) {
     List<AlertState> alerts = new ArrayList<>(new TreeMap<>(s.alerts()).values());
-    return new View(ruleId, s.spec(), alerts, s.lastSeq(), s.handedOff(), lastEvaluatedAt, lastError, nextEvaluationAt);
+    return new View(ruleId, s.spec(), alerts, s.lastSeq(), s.handedOff(), lastEvaluatedAt, lastError, nextEvaluationAt, lastLagMs);
   }
 
   private ReplyEffect<Event, State> onDefine(State s, Define c) {
@@ -334,6 +339,11 @@ public final class AlertRule extends EventSourcedBehaviorWithEnforcedReplies<Ale
     if (!s.defined() || evaluating) return Effect().noReply();
     evaluating = true;
     long at = clock.millis();
+    if (nextEvaluationAt > 0) {
+      // the schedule is what arm() promised; an evaluation that starts later is the lag an operator cares about
+      lastLagMs = Math.max(0, at - nextEvaluationAt);
+      lags.observe(lastLagMs);
+    }
     String q = s.spec().query();
     java.util.concurrent.CompletionStage<List<LabeledValue>> answer;
     try {

@@ -233,4 +233,41 @@ class AlertRuleTest {
     assertThat(rule.getState().defined()).isFalse();
     assertThat(Rejection.of(rule.<StatusReply<Done>>runCommand(AlertRule.Delete::new).reply().getError()).code()).isEqualTo(AlertRule.NOT_FOUND);
   }
+
+  @Test
+  void anEvaluationThatStartsLateReportsItsLag() {
+    java.util.concurrent.ConcurrentLinkedQueue<Double> lags = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    AlertEvaluationLags.get(testKit.system()).observeWith(lags::add);
+    try {
+      long interval = Duration.ofMinutes(10).toMillis(); // long enough that the timer never fires during the test
+      host("a", 10);
+      define(new Rules.RuleSpec("cpu_usage", Comparison.GT, 90, 0, interval, new TreeMap<>(), new TreeMap<>(), "ops"));
+      AlertRule.View first = awaitView(v -> v.lastEvaluatedAt() != 0, "first evaluation");
+      assertThat(first.lastLagMs()).as("the definition's own evaluation runs at once").isZero();
+      assertThat(first.nextEvaluationAt()).isEqualTo(1_000_000 + interval);
+
+      // the evaluation the schedule wanted at +10 min starts 3 s after it (a busy node): the timer firing late
+      clock.advance(interval + 3_000);
+      rule.runCommand(new AlertRule.Evaluate());
+      AlertRule.View late = awaitView(v -> v.lastEvaluatedAt() == 1_000_000 + interval + 3_000, "late evaluation");
+      assertThat(late.lastLagMs()).isEqualTo(3_000);
+      assertThat(lags).contains(3.0);
+    } finally {
+      AlertEvaluationLags.get(testKit.system()).observeWith(seconds -> {});
+    }
+  }
+
+  private AlertRule.View awaitView(Predicate<AlertRule.View> condition, String what) {
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      AlertRule.View v = rule.<StatusReply<AlertRule.View>>runCommand(AlertRule.Get::new).reply().getValue();
+      if (condition.test(v)) return v;
+      assertThat(System.nanoTime()).as("%s; view %s", what, v).isLessThan(until);
+      try {
+        Thread.sleep(10); // the evaluation completes on a piped future; nothing to await but the view
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
 }

@@ -63,8 +63,8 @@ class AlertingSerializationTest {
             new AlertRule.HandedOff(1, 4),
             AlertRule.State.EMPTY,
             new AlertRule.State(SPEC, Map.of("{host=\"a\"}", FIRING), 1, 0, List.of(NOTICE)),
-            new AlertRule.View("cpu", SPEC, List.of(FIRING), 1, 1, 5, null, 6),
-            StatusReply.success(new AlertRule.View("cpu", SPEC, List.of(GONE), 1, 1, 5, "err", 6)),
+            new AlertRule.View("cpu", SPEC, List.of(FIRING), 1, 1, 5, null, 6, 7),
+            StatusReply.success(new AlertRule.View("cpu", SPEC, List.of(GONE), 1, 1, 5, "err", 6, 7)),
             StatusReply.success(Done.getInstance())));
   }
 

@@ -86,6 +86,7 @@ public final class AlertWire {
     m.put("lastEvaluatedAt", instant(v.lastEvaluatedAt()));
     m.put("lastError", v.lastError());
     m.put("nextEvaluationAt", instant(v.nextEvaluationAt()));
+    m.put("lastLagMs", v.lastLagMs());
     return m;
   }
 

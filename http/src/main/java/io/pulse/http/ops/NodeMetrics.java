@@ -33,6 +33,7 @@ public final class NodeMetrics implements GatewayMetrics {
   private final Counter rejections;
   private final Counter errors;
   private final Histogram journalWrites;
+  private final Histogram alertLags;
   private final CounterDataPoint framesOutPoint;
   private final CounterDataPoint durableOverflows;
   private final CounterDataPoint ephemeralOverflows;
@@ -69,6 +70,13 @@ public final class NodeMetrics implements GatewayMetrics {
             .help("Group-commit journal writes: from the batch handed to its entity until its events are durable")
             .classicOnly()
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(registry);
+    alertLags =
+        Histogram.builder()
+            .name("pulse_alert_evaluation_lag_seconds")
+            .help("Alert rule evaluations: how late each started against its scheduled time")
+            .classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
             .register(registry);
     GaugeWithCallback.builder()
         .name("pulse_entities")
@@ -127,6 +135,10 @@ public final class NodeMetrics implements GatewayMetrics {
 
   public void journalWrite(double seconds) {
     journalWrites.observe(seconds);
+  }
+
+  public void alertEvaluationLag(double seconds) {
+    alertLags.observe(seconds);
   }
 
   /** The latest shard and entity counts of this node's regions, by entity type. */

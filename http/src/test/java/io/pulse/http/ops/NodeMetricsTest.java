@@ -70,6 +70,18 @@ class NodeMetricsTest {
   }
 
   @Test
+  void alertEvaluationLagsAreAHistogram() {
+    NodeMetrics m = new NodeMetrics();
+    m.alertEvaluationLag(0.0);
+    m.alertEvaluationLag(3.0);
+    Map<String, Double> s = PromText.parse(m.scrape());
+    assertThat(s).containsEntry("pulse_alert_evaluation_lag_seconds_count", 2.0);
+    assertThat(s).containsEntry("pulse_alert_evaluation_lag_seconds_bucket{le=\"0.005\"}", 1.0);
+    assertThat(s).containsEntry("pulse_alert_evaluation_lag_seconds_bucket{le=\"2.5\"}", 1.0);
+    assertThat(s).containsEntry("pulse_alert_evaluation_lag_seconds_bucket{le=\"5.0\"}", 2.0);
+  }
+
+  @Test
   void jvmMetricsAreIncludedAndEachNodeHasItsOwnRegistry() {
     NodeMetrics a = new NodeMetrics();
     NodeMetrics b = new NodeMetrics(); // a second node in the same JVM: no "already registered"
