@@ -217,6 +217,39 @@ public final class GeoCells {
     return cells;
   }
 
+  /**
+   * {@link #cellsCovering}'s cells grouped by ring (the point's own cell first), with {@code covered[k]}:
+   * the radius around the point that rings 0..k hold entirely (at most the search's radius; the last is
+   * the radius). A search may stop after ring k once it has enough matches within {@code covered[k]}.
+   */
+  public record Rings(List<List<Long>> rings, double[] covered) {}
+
+  public Rings ringsCovering(double lat, double lng, double radiusMeters) {
+    long origin = cellOf(lat, lng);
+    int k = kFor(origin, lat, lng, radiusMeters);
+    LatLng o = H3.cellToLatLng(origin);
+    double offset = distanceMeters(lat, lng, o.lat, o.lng);
+    double[] reach = radiusMeters > 0 ? reach(origin, radiusMeters) : new double[0];
+    double circum = circumradius(origin) * SIZE_MARGIN;
+    List<List<Long>> rings = new ArrayList<>(k + 1);
+    double[] covered = new double[k + 1];
+    List<List<Long>> byDistance = H3.gridDiskDistances(origin, k);
+    for (int i = 0; i <= k; i++) {
+      List<Long> ring = new ArrayList<>();
+      for (long cell : byDistance.get(i)) {
+        if (cell == origin) {
+          ring.add(cell);
+          continue;
+        }
+        LatLng c = H3.cellToLatLng(cell);
+        if (distanceMeters(lat, lng, c.lat, c.lng) <= radiusMeters + circum) ring.add(cell);
+      }
+      rings.add(ring);
+      covered[i] = i == k ? radiusMeters : Math.max(0, Math.min(radiusMeters, (i < reach.length ? reach[i] : radiusMeters) - offset));
+    }
+    return new Rings(rings, covered);
+  }
+
   /** Great-circle distance in metres (haversine on the mean earth radius). */
   public static double distanceMeters(double lat1, double lng1, double lat2, double lng2) {
     double p1 = Math.toRadians(lat1);

@@ -18,9 +18,12 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * "The K nearest available drivers within R metres of a point": asks every cell that covers the circle
- * ({@link GeoCells#cellsCovering}) in parallel for its own K nearest within R, then merges them by true
- * distance ({@link NearestMerge}); the global K nearest are among the union of each cell's K nearest.
+ * "The K nearest available drivers within R metres of a point": asks the cells that cover the circle
+ * ({@link GeoCells#ringsCovering}) ring by ring outwards, each for its own K nearest within R, in
+ * parallel within a ring, and merges them by true distance ({@link NearestMerge}); the global K nearest
+ * are among the union of each cell's K nearest. It stops at the first ring after which the K nearest
+ * found are all nearer than what the rings asked cover entirely, so a dense city asks the 7 cells of
+ * rings 0–1, not the 19–37 of the whole radius.
  * A cell that does not answer in time is left out and counted in {@link Result#cellsUnanswered}, so a
  * slow node degrades an answer instead of failing it. Also starts and ends region watches on the cells
  * a region touches. Plain class, thread-safe: one per node.
@@ -65,28 +68,46 @@ public final class NearbySearch {
   public CompletionStage<StatusReply<Result>> search(double lat, double lng, double radiusMeters, int limit) {
     Optional<Rejection> refusal = validate(lat, lng, radiusMeters, limit);
     if (refusal.isPresent()) return CompletableFuture.completedFuture(Rejection.reply(refusal.get().code(), refusal.get().message()));
-    List<Long> covering = geo.cellsCovering(lat, lng, radiusMeters);
-    List<CompletableFuture<List<Candidate>>> answers = new ArrayList<>(covering.size());
-    AtomicInteger unanswered = new AtomicInteger();
-    for (long cell : covering) {
-      CompletionStage<StatusReply<Cell.Candidates>> asked =
-          AskPattern.ask(cells.apply(GeoCells.address(cell)), r -> new Cell.Nearby(lat, lng, radiusMeters, limit, r), limits.timeout(), scheduler);
-      answers.add(
-          asked
-              .handle((reply, failure) -> {
-                if (failure != null || !reply.isSuccess()) {
-                  unanswered.incrementAndGet();
-                  return List.<Candidate>of();
-                }
-                return reply.getValue().drivers();
-              })
-              .toCompletableFuture());
+    GeoCells.Rings rings = geo.ringsCovering(lat, lng, radiusMeters);
+    // the first stage asks rings 0 and 1 together: in a city they usually hold the answer
+    int first = Math.min(1, rings.rings().size() - 1);
+    return stage(lat, lng, radiusMeters, limit, rings, 0, first, new ArrayList<>(), new AtomicInteger(), new AtomicInteger());
+  }
+
+  /**
+   * Asks rings {@code from..to} and merges with what earlier rings answered. Stops once the {@code
+   * limit} nearest found so far are all nearer than what rings 0..to cover entirely (no driver farther
+   * out can displace them), else asks the next ring; the last ring covers the whole radius.
+   */
+  private CompletionStage<StatusReply<Result>> stage(
+      double lat, double lng, double radiusMeters, int limit, GeoCells.Rings rings, int from, int to,
+      List<List<Candidate>> perCell, AtomicInteger asked, AtomicInteger unanswered) {
+    List<CompletableFuture<List<Candidate>>> answers = new ArrayList<>();
+    for (int k = from; k <= to; k++) {
+      for (long cell : rings.rings().get(k)) {
+        asked.incrementAndGet();
+        CompletionStage<StatusReply<Cell.Candidates>> reply =
+            AskPattern.ask(cells.apply(GeoCells.address(cell)), r -> new Cell.Nearby(lat, lng, radiusMeters, limit, r), limits.timeout(), scheduler);
+        answers.add(
+            reply
+                .handle((ok, failure) -> {
+                  if (failure != null || !ok.isSuccess()) {
+                    unanswered.incrementAndGet();
+                    return List.<Candidate>of();
+                  }
+                  return ok.getValue().drivers();
+                })
+                .toCompletableFuture());
+      }
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-        .thenApply(done -> {
-          List<List<Candidate>> perCell = new ArrayList<>(answers.size());
+        .thenCompose(done -> {
           for (CompletableFuture<List<Candidate>> a : answers) perCell.add(a.join());
-          return StatusReply.success(new Result(NearestMerge.merge(lat, lng, radiusMeters, limit, perCell), covering.size(), unanswered.get()));
+          List<NearestMerge.Match> nearest = NearestMerge.merge(lat, lng, radiusMeters, limit, perCell);
+          boolean last = to == rings.rings().size() - 1;
+          boolean settled = nearest.size() == limit && nearest.get(limit - 1).distanceMeters() < rings.covered()[to];
+          if (last || settled) return CompletableFuture.completedFuture(StatusReply.success(new Result(nearest, asked.get(), unanswered.get())));
+          return stage(lat, lng, radiusMeters, limit, rings, to + 1, to + 1, perCell, asked, unanswered);
         });
   }
 

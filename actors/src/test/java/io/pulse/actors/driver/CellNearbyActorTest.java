@@ -129,10 +129,11 @@ class CellNearbyActorTest {
       }
     }
     awaitIndexMatches();
-    for (int q = 0; q < 25; q++) {
+    int stoppedEarly = 0;
+    for (int q = 0; q < 60; q++) {
       Position at = GeoPoints.within(random, CENTRE, AREA);
       double radius = 200 + random.nextDouble() * 1800;
-      int limit = 1 + random.nextInt(20);
+      int limit = q % 2 == 0 ? 1 + random.nextInt(3) : 1 + random.nextInt(20); // small limits let the rings stop early
       StatusReply<NearbySearch.Result> reply = search.search(at.lat(), at.lng(), radius, limit).toCompletableFuture().get(10, TimeUnit.SECONDS);
       NearbySearch.Result result = reply.getValue();
       assertThat(result.cellsUnanswered()).isZero();
@@ -144,7 +145,9 @@ class CellNearbyActorTest {
               .map(Map.Entry::getKey)
               .toList();
       assertThat(result.drivers().stream().map(NearestMerge.Match::driverId).toList()).as("query %d at %s, R = %.0f, K = %d", q, at, radius, limit).isEqualTo(brute);
+      if (result.cellsAsked() < geo.cellsCovering(at.lat(), at.lng(), radius).size()) stoppedEarly++;
     }
+    assertThat(stoppedEarly).as("searches answered before asking every covering cell").isPositive();
   }
 
   @Test
