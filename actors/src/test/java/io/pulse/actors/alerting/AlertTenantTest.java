@@ -1,5 +1,6 @@
 package io.pulse.actors.alerting;
 
+import io.pulse.actors.TestClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pulse.actors.Rejection;

@@ -1,4 +1,4 @@
-package io.pulse.actors.auction;
+package io.pulse.actors;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -7,18 +7,18 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock the test moves by hand; entities read it on each command. */
-final class TestClock extends Clock {
+public final class TestClock extends Clock {
   private final AtomicLong millis;
 
-  TestClock(long start) {
+  public TestClock(long start) {
     this.millis = new AtomicLong(start);
   }
 
-  void set(long at) {
+  public void set(long at) {
     millis.set(at);
   }
 
-  void advance(long ms) {
+  public void advance(long ms) {
     millis.addAndGet(ms);
   }
 
