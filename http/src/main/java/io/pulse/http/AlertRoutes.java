@@ -69,12 +69,6 @@ final class AlertRoutes extends AllDirectives {
     this.clock = Clock.systemUTC();
   }
 
-  /** Starts alerting on this node (its entities, the configured query, the webhook client) and answers its routes. */
-  static AlertRoutes start(ActorSystem<?> system, TokenVerifier verifier) {
-    AlertingSettings s = AlertingSettings.from(system.settings().config());
-    return start(system, verifier, s, AlertingSharding.ruleQuery(system, s), new WebhookClient(system, s, Clock.systemUTC()));
-  }
-
   /**
    * Starts alerting with the query engine {@code rule-query-class} names, or, when it names none,
    * {@code metricsEngine} (the node's own metrics).
@@ -85,7 +79,7 @@ final class AlertRoutes extends AllDirectives {
     return start(system, verifier, s, query, new WebhookClient(system, s, Clock.systemUTC()));
   }
 
-  /** As {@link #start(ActorSystem, TokenVerifier)} with the query engine and sender given (the coordinator's wiring). */
+  /** Starts alerting with the query engine and sender given. */
   static AlertRoutes start(ActorSystem<?> system, TokenVerifier verifier, AlertingSettings s, RuleQuery query, WebhookSender sender) {
     AlertingSharding.init(system, s, query, sender);
     return new AlertRoutes(system, verifier, s);
